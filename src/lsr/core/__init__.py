@@ -1,0 +1,1 @@
+"""Pure computation: statistics, indicator definitions, SPC and profile assembly. No I/O."""

@@ -1,0 +1,136 @@
+"""The six indicators of a local system review data profile.
+
+Each indicator is a ratio ``numerator / denominator x multiplier``. The definitions here are the
+single place that names, units, polarity and confidence-interval method live; the store, the
+profile and the report all read them from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Polarity(StrEnum):
+    """Which direction is good for an indicator."""
+
+    LOW_IS_GOOD = "low_is_good"
+    HIGH_IS_GOOD = "high_is_good"
+    NEUTRAL = "neutral"
+
+
+class Statistic(StrEnum):
+    """How an indicator's value and confidence interval are computed."""
+
+    RATE = "rate"  # count / population x multiplier; Poisson (exact < 10, Byar's) interval
+    PROPORTION = "proportion"  # count / count x 100; Wilson score interval
+    DTOC_BEDS = "dtoc_beds"  # delayed days / person-days x 100,000; no interval (see docs)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator definition."""
+
+    id: str
+    number: int
+    name: str
+    short_name: str
+    statistic: Statistic
+    multiplier: float
+    unit: str
+    numerator: str
+    denominator: str
+    polarity: Polarity = Polarity.LOW_IS_GOOD
+    person_level: bool = True  # derived from person-level records: small-number suppression applies
+
+    def value(self, numerator: float, denominator: float) -> float:
+        """The indicator value for one numerator and denominator."""
+        return numerator / denominator * self.multiplier
+
+
+AE_ATTENDANCES = Indicator(
+    id="ae_attendances_65",
+    number=1,
+    name="A&E attendances (65+)",
+    short_name="A&E attendances",
+    statistic=Statistic.RATE,
+    multiplier=1_000.0,
+    unit="attendances per 1,000 population aged 65+",
+    numerator="A&E attendances by people aged 65+",
+    denominator="population aged 65+ (ONS mid-year estimate)",
+)
+EMERGENCY_ADMISSIONS = Indicator(
+    id="emergency_admissions_65",
+    number=2,
+    name="Emergency admissions (65+)",
+    short_name="Emergency admissions",
+    statistic=Statistic.RATE,
+    multiplier=100_000.0,
+    unit="admissions per 100,000 population aged 65+",
+    numerator="emergency admissions of people aged 65+",
+    denominator="population aged 65+ (ONS mid-year estimate)",
+)
+CARE_HOME_ADMISSIONS = Indicator(
+    id="care_home_admissions_65",
+    number=3,
+    name="Emergency admissions from care homes (65+)",
+    short_name="Admissions from care homes",
+    statistic=Statistic.RATE,
+    multiplier=100_000.0,
+    unit="admissions per 100,000 population aged 65+",
+    numerator="emergency admissions of people aged 65+ whose source of admission is a care home",
+    denominator="population aged 65+ by default; care-home beds is a setting (see docs/methods.md)",
+)
+LONG_STAYS = Indicator(
+    id="long_stays_65",
+    number=4,
+    name="Hospital length of stay over 7 days (65+)",
+    short_name="Stays over 7 days",
+    statistic=Statistic.PROPORTION,
+    multiplier=100.0,
+    unit="% of emergency admissions aged 65+",
+    numerator="emergency admissions aged 65+ with a length of stay over 7 days",
+    denominator="emergency admissions aged 65+ discharged in the period",
+)
+DELAYED_TRANSFERS = Indicator(
+    id="dtoc_18",
+    number=5,
+    name="Delayed transfers of care (18+)",
+    short_name="Delayed transfers of care",
+    statistic=Statistic.DTOC_BEDS,
+    multiplier=100_000.0,
+    unit="delayed beds per day per 100,000 population aged 18+",
+    numerator="total delayed days in the month (NHS England DToC, by local authority)",
+    denominator="population aged 18+ x days in the month",
+    person_level=False,
+)
+READMISSIONS = Indicator(
+    id="readmissions_30d_65",
+    number=6,
+    name="Emergency readmissions within 30 days (65+)",
+    short_name="Readmissions within 30 days",
+    statistic=Statistic.PROPORTION,
+    multiplier=100.0,
+    unit="% of discharges aged 65+ readmitted as an emergency within 30 days",
+    numerator="discharges aged 65+ followed by an emergency admission within 30 days",
+    denominator="discharges of people aged 65+",
+)
+
+INDICATORS: tuple[Indicator, ...] = (
+    AE_ATTENDANCES,
+    EMERGENCY_ADMISSIONS,
+    CARE_HOME_ADMISSIONS,
+    LONG_STAYS,
+    DELAYED_TRANSFERS,
+    READMISSIONS,
+)
+_BY_ID = {ind.id: ind for ind in INDICATORS}
+
+
+def get_indicator(indicator_id: str) -> Indicator:
+    """Look up an indicator by id; raises ``KeyError`` naming the valid ids."""
+    try:
+        return _BY_ID[indicator_id]
+    except KeyError:
+        valid = ", ".join(_BY_ID)
+        raise KeyError(f"unknown indicator {indicator_id!r}; valid ids: {valid}") from None

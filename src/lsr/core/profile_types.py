@@ -1,0 +1,104 @@
+"""The shape of a computed data profile: what :mod:`lsr.core.profile` produces and what the
+report, the JSON output and (later) the web application consume."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from lsr.core.indicators import Indicator
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of comparing an area's value with a benchmark.
+
+    ``outcome`` is one of ``better``, ``similar``, ``worse``, ``higher``, ``lower`` or
+    ``not compared``; ``method`` says how (for example ``"benchmark value inside the area's 95%
+    Wilson score interval"``)."""
+
+    outcome: str
+    method: str
+    confidence: float | None
+    benchmark: float | None
+
+
+@dataclass(frozen=True)
+class SpcPointResult:
+    """The control-chart result for one point."""
+
+    centre: float
+    lower_limit: float
+    upper_limit: float
+    lower_2sigma: float
+    upper_2sigma: float
+    point_type: str  # common_cause | special_cause_improvement | special_cause_concern | ...
+    rule: str | None  # the highest-priority rule that fired for this point, if any
+    trial_limits: bool
+
+
+@dataclass(frozen=True)
+class ProfilePoint:
+    """One indicator, one area, one period."""
+
+    period: date
+    period_label: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    england: float | None
+    comparators: float | None
+    vs_england: Comparison
+    vs_comparators: Comparison
+    spc: SpcPointResult | None
+    suppressed: bool = False
+    numerator_display: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorProfile:
+    """An indicator's series for one area, with its benchmarks and control chart."""
+
+    indicator: Indicator
+    points: tuple[ProfilePoint, ...]
+    variation_icon: str | None
+    assurance_icon: str | None
+    spc_rule_set: str
+    synthetic: bool
+    source: str
+
+    @property
+    def latest(self) -> ProfilePoint | None:
+        return self.points[-1] if self.points else None
+
+
+@dataclass(frozen=True)
+class AreaProfile:
+    """The full data profile of one area."""
+
+    area_code: str
+    area_name: str
+    comparator_method: str
+    comparator_codes: tuple[str, ...]
+    comparator_names: tuple[str, ...]
+    indicators: tuple[IndicatorProfile, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (dates as ISO strings)."""
+
+        def convert(obj: Any) -> Any:
+            if isinstance(obj, date):
+                return obj.isoformat()
+            if isinstance(obj, dict):
+                return {k: convert(v) for k, v in obj.items()}
+            if isinstance(obj, list | tuple):
+                return [convert(v) for v in obj]
+            if isinstance(obj, float) and obj != obj:  # NaN
+                return None
+            return obj
+
+        return convert(asdict(self))

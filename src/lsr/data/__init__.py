@@ -1,0 +1,1 @@
+"""Input and storage: loaders for national workbooks and CSVs, the DuckDB store, synthetic data."""

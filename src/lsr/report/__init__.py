@@ -1,0 +1,1 @@
+"""Rendering: charts, plain-English sentences, HTML and PDF reports."""
