@@ -25,8 +25,6 @@ from pathlib import Path
 import duckdb
 import platformdirs
 
-ENGLAND_CODE = "E92000001"
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS areas (
     code VARCHAR PRIMARY KEY,
@@ -84,7 +82,9 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("lsr", appauthor=False)) / "lsr.duckdb"
 
 
-def connect(path: Path | str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the store at ``path`` and make sure the schema exists.
 
     ``":memory:"`` gives an in-memory store, used by tests."""
