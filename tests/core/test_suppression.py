@@ -172,3 +172,21 @@ def test_no_row_has_exactly_one_star_when_total_published(row: list[int]) -> Non
     assert len(stars) - primary in ((1,) if primary == 1 and total_published != "*" else (0, 1))
     if primary != 1:
         assert len(stars) == primary
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), max_size=50), st.booleans())
+def test_suppress_array_matches_suppress_count(counts: list[int], national: bool) -> None:
+    from lsr.core.suppression import suppress_array
+
+    text, hidden = suppress_array(counts, national)
+    assert list(text) == [suppress_count(c, national) for c in counts]
+    assert list(hidden) == [is_suppressed(c, national) for c in counts]
+
+
+def test_suppress_array_rejects_bad_counts() -> None:
+    from lsr.core.suppression import suppress_array
+
+    with pytest.raises(ValueError):
+        suppress_array([1.5])
+    with pytest.raises(ValueError):
+        suppress_array([-1])

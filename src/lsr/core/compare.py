@@ -129,7 +129,9 @@ def compare_many(
     lo, hi, bm, pol = np.broadcast_arrays(lo, hi, bm, pol)
     if np.any(lo > hi):
         raise ValueError("a lower limit exceeds its upper limit")
-    pol_values = np.vectorize(lambda p: Polarity(p).value, otypes=[object])(pol)
+    pol_values = pol.astype(str)
+    for value in np.unique(pol_values):  # validate each distinct polarity once
+        Polarity(value)
     high_good = pol_values == Polarity.HIGH_IS_GOOD.value
     low_good = pol_values == Polarity.LOW_IS_GOOD.value
     missing = np.isnan(lo) | np.isnan(hi) | np.isnan(bm)

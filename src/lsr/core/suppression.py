@@ -129,6 +129,36 @@ def suppress_counts(
     ]
 
 
+def suppress_array(
+    counts: npt.ArrayLike,
+    national: bool = False,
+    *,
+    min_suppressed: int = MIN_SUPPRESSED,
+    max_suppressed: int = MAX_SUPPRESSED,
+    rounding_base: int = ROUNDING_BASE,
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.bool_]]:
+    """Vectorised :func:`suppress_count` for large arrays: ``(published strings, suppressed)``.
+
+    Same rules and errors as :func:`suppress_count`, computed with numpy (used for the national
+    profile, where a per-count Python call would dominate the run time)."""
+    _check_policy(min_suppressed, max_suppressed, rounding_base)
+    values = np.asarray(counts, dtype=np.float64).ravel()
+    if not np.all(np.isfinite(values)) or np.any(values != np.floor(values)):
+        raise ValueError("counts must be whole numbers")
+    if np.any(values < 0):
+        raise ValueError("counts must be non-negative")
+    whole = values.astype(np.int64)
+    hidden = (whole >= min_suppressed) & (whole <= max_suppressed) & (not national)
+    if national:
+        shown = whole
+    else:
+        shown = (2 * whole + rounding_base) // (2 * rounding_base) * rounding_base
+        shown = np.where(whole == 0, 0, shown)
+    text = shown.astype(str)
+    text = np.where(hidden, SUPPRESSED, text)
+    return text, hidden
+
+
 def suppress_with_total(
     counts: Sequence[int],
     national: bool = False,

@@ -33,6 +33,7 @@ from lsr.data.loading import (
     LoadSummary,
     check_area_code,
     compare_with_store,
+    drop_synthetic,
     format_number,
     insert_frame,
     is_missing,
@@ -201,6 +202,8 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, synthetic: bool, source: s
             row=int(bad["source_row"]),
             field="area_code",
         )
+    if not synthetic:
+        drop_synthetic(con, frame["indicator"].unique().tolist())
     keys = ["indicator", "area_code", "period"]
     new, conflicts = compare_with_store(
         con, "indicator_counts", frame, keys, ["numerator", "denominator"]

@@ -277,3 +277,18 @@ def insert_frame(
 def format_number(value: float) -> str:
     """A number for an error message: integers without a trailing ``.0``."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+
+
+def drop_synthetic(con: duckdb.DuckDBPyConnection, indicators: Sequence[str]) -> int:
+    """Remove the synthetic rows of these indicators (call inside the load's transaction).
+
+    Real data replaces synthetic data indicator by indicator, so that one indicator's series
+    never mixes the two; returns the number of synthetic rows removed."""
+    ids = sorted(set(indicators))
+    if not ids:
+        return 0
+    marks = ", ".join("?" for _ in ids)
+    where = f"synthetic AND indicator IN ({marks})"
+    count = con.execute(f"SELECT count(*) FROM indicator_counts WHERE {where}", ids).fetchone()
+    con.execute(f"DELETE FROM indicator_counts WHERE {where}", ids)
+    return int(count[0]) if count else 0

@@ -1,0 +1,128 @@
+"""``lsr load ...``: load national workbooks, population, counts, episodes and comparators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from lsr.cli.main import DbOption, console, friendly_errors, open_store
+
+app = typer.Typer(
+    help="Load data into the store (each file in one transaction).", no_args_is_help=True
+)
+
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="File to load.")]
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _report(summary: object) -> None:
+    console.print(str(summary), highlight=False)
+
+
+@app.command("dtoc")
+@friendly_errors
+def load_dtoc_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="NHS England 'Total Delayed Days Local Authority' .xls workbooks.",
+        ),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Load NHS England delayed transfers of care workbooks (any month, April 2017 onwards)."""
+    from lsr.data.dtoc import load_dtoc
+
+    con = open_store(db)
+    try:
+        with _progress() as bar:
+            task = bar.add_task("Loading workbooks", total=len(files))
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Loading {name}")
+
+            summary = load_dtoc(con, files, progress=tick)
+    finally:
+        con.close()
+    _report(summary)
+
+
+@app.command("population")
+@friendly_errors
+def load_population_command(file: FileArg, db: DbOption = None) -> None:
+    """Load population by area and age band (ONS layout or tidy CSV)."""
+    from lsr.data.population import load_population
+
+    con = open_store(db)
+    try:
+        summary = load_population(con, file)
+    finally:
+        con.close()
+    _report(summary)
+
+
+@app.command("counts")
+@friendly_errors
+def load_counts_command(file: FileArg, db: DbOption = None) -> None:
+    """Load a tidy table of indicator numerators and denominators (CSV or Parquet)."""
+    from lsr.data.counts import load_counts
+
+    con = open_store(db)
+    try:
+        summary = load_counts(con, file)
+    finally:
+        con.close()
+    _report(summary)
+
+
+@app.command("episodes")
+@friendly_errors
+def load_episodes_command(
+    path: Annotated[
+        Path, typer.Argument(exists=True, help="Parquet/CSV file or folder of Parquet files.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Load person-level A&E attendances and hospital spells, deriving indicators 1-4 and 6."""
+    from lsr.data.episodes import load_episodes
+
+    con = open_store(db)
+    try:
+        with _progress() as bar:
+            task = bar.add_task("Loading episodes", total=None)
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=name)
+
+            summary = load_episodes(con, path, progress=tick)
+    finally:
+        con.close()
+    _report(summary)
+
+
+@app.command("comparators")
+@friendly_errors
+def load_comparators_command(file: FileArg, db: DbOption = None) -> None:
+    """Load comparator groups: a CSV with columns area_code, peer_code."""
+    from lsr.data.comparators import load_comparators
+
+    con = open_store(db)
+    try:
+        rows = load_comparators(con, file)
+    finally:
+        con.close()
+    console.print(f"Loaded {rows} comparator pairs from {file.name}", highlight=False)

@@ -1,0 +1,102 @@
+"""The ``lsr`` command: entry point and the commands shared by every part of the product."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from lsr.data.errors import LoadError
+
+app = typer.Typer(
+    name="lsr",
+    help="Local System Review: data profile, control charts and reports for English council areas.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB store to use (default: the embedded store under your user data directory, "
+        "or $LSR_DB). A missing file is built from the data shipped with lsr.",
+        dir_okay=False,
+    ),
+]
+
+
+def friendly_errors(func: F) -> F:
+    """Turn expected errors into one clear line on stderr and exit code 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LoadError as exc:
+            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+            err_console.print("Nothing was changed in the database.")
+            raise typer.Exit(2) from None
+        except (LookupError, ValueError, FileNotFoundError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_store(db: Path | None, *, read_only: bool = False) -> Any:
+    """Open the store, building the embedded default first when the file does not exist."""
+    from lsr.data.default import ensure_default_store
+    from lsr.data.store import connect, default_db_path
+
+    path = db or default_db_path()
+    if not path.exists():
+        with console.status("Building the embedded default database (first run)...") as status:
+            ensure_default_store(path, progress=lambda msg: status.update(msg))
+        console.print(f"Built the default database at {path}", highlight=False)
+    return connect(path, read_only=read_only)
+
+
+@app.command("init")
+@friendly_errors
+def init(
+    db: DbOption = None,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Create an empty store (no shipped or synthetic data).")
+    ] = False,
+) -> None:
+    """Create the store: the embedded default (real DToC and population, synthetic indicators
+    1-4 and 6), or an empty one to fill with your own data."""
+    from lsr.data.store import connect, default_db_path
+
+    path = db or default_db_path()
+    if path.exists():
+        raise ValueError(f"{path} already exists; remove it first to start again")
+    if empty:
+        connect(path).close()
+        console.print(f"Created an empty store at {path}", highlight=False)
+    else:
+        open_store(path).close()
+
+
+def register() -> None:
+    """Attach the command groups (imported here so ``lsr --help`` stays quick)."""
+    from lsr.cli import load, profile, spc
+
+    app.add_typer(load.app, name="load")
+    app.command("profile")(profile.profile)
+    app.command("areas")(profile.areas)
+    app.command("spc")(spc.spc)
+
+
+register()

@@ -1,0 +1,94 @@
+"""``lsr profile`` and ``lsr areas``: an area's data profile as HTML, PDF and JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lsr.cli.main import DbOption, console, friendly_errors, open_store
+
+
+def _parse_formats(value: str) -> list[str]:
+    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = [f for f in formats if f not in {"html", "pdf", "json"}]
+    if bad or not formats:
+        raise ValueError(f"--format takes html, pdf and/or json separated by commas, not {value!r}")
+    return formats
+
+
+@friendly_errors
+def profile(
+    area: Annotated[str, typer.Option("--area", "-a", help="Council name or ONS code.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Folder for the report (default: ./profile).", file_okay=False
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Comma-separated: html, pdf, json.")
+    ] = "html,pdf",
+    confidence: Annotated[
+        float, typer.Option(help="Confidence level for intervals: 0.95 or 0.998.")
+    ] = 0.95,
+    db: DbOption = None,
+) -> None:
+    """Build the data profile of one area: six indicators against England, comparators and
+    the area's own history."""
+    from lsr.core.profile import ProfileSettings, area_profile, compute_profile_table
+    from lsr.data import queries
+
+    formats = _parse_formats(fmt)
+    if not 0.5 < confidence < 1:
+        raise ValueError("--confidence must be between 0.5 and 1, for example 0.95")
+    con = open_store(db)
+    try:
+        code = queries.find_area(con, area)
+        counts = queries.indicator_counts(con)
+        groups, method = queries.comparator_groups(con)
+        names = queries.area_names(con)
+    finally:
+        con.close()
+    with console.status("Computing the national profile..."):
+        table = compute_profile_table(counts, groups, ProfileSettings(confidence=confidence))
+    result = area_profile(table, code, names, groups, method)
+    if formats == ["json"] and out is None:
+        json.dump(result.to_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    out_dir = out or Path("profile")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if "json" in formats:
+        path = out_dir / "profile.json"
+        path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    report_formats = [f for f in formats if f != "json"]
+    if report_formats:
+        from lsr.report.render import render_profile
+
+        with console.status("Rendering the report..."):
+            written += render_profile(result, out_dir, report_formats)
+    for path in written:
+        console.print(f"Wrote {path}", highlight=False)
+
+
+@friendly_errors
+def areas(db: DbOption = None) -> None:
+    """List the areas in the store with their codes."""
+    from lsr.data import queries
+
+    con = open_store(db)
+    try:
+        names = queries.area_names(con)
+    finally:
+        con.close()
+    table = Table("code", "name", title=f"{len(names)} areas")
+    for code, name in names.items():
+        table.add_row(code, name)
+    console.print(table)

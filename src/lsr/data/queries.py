@@ -1,0 +1,96 @@
+"""Read what the profile needs out of the store, as tidy frames.
+
+The delayed-transfers indicator is derived here from the loaded workbooks and population:
+numerator = total delayed days in the month, denominator = population aged 18+ x days in the
+month, so that numerator / denominator x 100,000 is the average number of beds occupied each day
+by delayed patients per 100,000 adults. The population year used is the latest year not after
+the period's year (or the earliest available year when the period precedes them all).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from lsr.core.comparators import DEFAULT_METHOD
+from lsr.data.comparators import default_groups
+
+DTOC_COUNTS_SQL = """
+WITH days AS (
+    SELECT area_code, period, sum(days) AS days
+    FROM dtoc_days
+    WHERE breakdown = 'type_of_care'
+    GROUP BY area_code, period
+),
+pop AS (
+    SELECT area_code, year, population FROM population WHERE age_band = '18+'
+),
+matched AS (
+    SELECT d.area_code, d.period, d.days,
+           coalesce(
+               (SELECT max(year) FROM pop p WHERE p.area_code = d.area_code
+                    AND p.year <= year(d.period)),
+               (SELECT min(year) FROM pop p WHERE p.area_code = d.area_code)
+           ) AS pop_year
+    FROM days d
+)
+SELECT 'dtoc_18' AS indicator, m.area_code, m.period,
+       m.days AS numerator,
+       p.population * day(last_day(m.period)) AS denominator,
+       FALSE AS synthetic,
+       'NHS England Delayed Transfers of Care (LA Type B); ONS mid-year population '
+           || m.pop_year AS source
+FROM matched m JOIN pop p ON p.area_code = m.area_code AND p.year = m.pop_year
+"""
+
+
+def indicator_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """All indicator numerators and denominators, DToC included, as one tidy frame."""
+    sql = f"""
+        SELECT indicator, area_code, period, numerator, denominator, synthetic, source
+        FROM indicator_counts
+        UNION ALL
+        SELECT * FROM ({DTOC_COUNTS_SQL})
+        ORDER BY indicator, area_code, period
+    """
+    frame = con.execute(sql).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
+
+
+def area_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Area code to name, for every area in the store."""
+    return dict(con.execute("SELECT code, name FROM areas ORDER BY code").fetchall())
+
+
+def comparator_groups(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, list[str]], str]:
+    """Each area's comparators and a description of how the groups were chosen."""
+    rows = con.execute(
+        "SELECT area_code, peer_code, method FROM comparators ORDER BY area_code, peer_code"
+    ).fetchall()
+    groups: dict[str, list[str]] = {}
+    methods: set[str] = set()
+    for area, peer, method in rows:
+        groups.setdefault(area, []).append(peer)
+        methods.add(method)
+    if not groups:  # none stored yet: the open default, computed from the population loaded
+        return default_groups(con), DEFAULT_METHOD
+    return groups, "; ".join(sorted(methods))
+
+
+def find_area(con: duckdb.DuckDBPyConnection, query: str) -> str:
+    """Resolve an area name or code (case-insensitive) to its code.
+
+    Raises ``LookupError`` with suggestions when nothing or more than one area matches."""
+    names = area_names(con)
+    q = query.strip().lower()
+    for code, name in names.items():
+        if q in (code.lower(), name.lower()):
+            return code
+    partial = [(c, n) for c, n in names.items() if q in n.lower()]
+    if len(partial) == 1:
+        return partial[0][0]
+    if partial:
+        options = ", ".join(n for _, n in partial[:8])
+        raise LookupError(f"{query!r} matches several areas: {options}")
+    raise LookupError(f"no area called {query!r}; run `lsr areas` to list the areas loaded")

@@ -1,0 +1,173 @@
+"""The ``lsr`` command end to end, on a real store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lsr.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def store_copy(default_store_path: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "copy.duckdb"
+    shutil.copy(default_store_path, target)
+    return target
+
+
+def test_profile_json_to_stdout(store_copy: Path) -> None:
+    result = runner.invoke(
+        app, ["profile", "--area", "Oxfordshire", "--format", "json", "--db", str(store_copy)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["area_code"] == "E10000025"
+    dtoc = next(i for i in data["indicators"] if i["indicator"]["id"] == "dtoc_18")
+    july = next(p for p in dtoc["points"] if p["period"] == "2018-07-01")
+    assert round(july["value"], 1) == 20.6 and round(july["england"], 1) == 10.3
+    assert july["vs_england"]["outcome"] == "not compared"
+    assert july["spc"]["trial_limits"] is True
+    ae = data["indicators"][0]
+    assert ae["synthetic"] is True
+    point = ae["points"][-1]
+    for key in (
+        "value",
+        "numerator",
+        "denominator",
+        "ci_lower",
+        "ci_upper",
+        "england",
+        "comparators",
+        "vs_england",
+        "vs_comparators",
+        "spc",
+    ):
+        assert key in point
+    assert point["vs_england"]["outcome"] in {"better", "similar", "worse"}
+    assert point["spc"]["point_type"].startswith(("common", "special"))
+    assert ae["variation_icon"] is not None
+
+
+def test_unknown_area_is_a_clear_error(store_copy: Path) -> None:
+    result = runner.invoke(app, ["profile", "--area", "Atlantis", "--db", str(store_copy)])
+    assert result.exit_code == 2
+    assert "no area called 'Atlantis'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_bad_format(store_copy: Path) -> None:
+    result = runner.invoke(
+        app, ["profile", "--area", "Oxfordshire", "--format", "docx", "--db", str(store_copy)]
+    )
+    assert result.exit_code == 2
+    assert "--format" in result.stderr
+
+
+def test_areas_lists_councils(store_copy: Path) -> None:
+    result = runner.invoke(app, ["areas", "--db", str(store_copy)])
+    assert result.exit_code == 0
+    assert "Oxfordshire" in result.stdout and "E10000025" in result.stdout
+
+
+def test_first_run_builds_default_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "fresh" / "lsr.duckdb"
+    monkeypatch.setenv("LSR_DB", str(path))
+    result = runner.invoke(app, ["areas"])
+    assert result.exit_code == 0, result.output
+    assert path.exists()
+    assert "Built the default database" in result.stdout
+
+
+def test_spc_command(tmp_path: Path) -> None:
+    csv = tmp_path / "series.csv"
+    values = [10, 11, 9, 10, 12, 10, 11, 9, 10, 11, 10, 9, 10, 30]
+    csv.write_text("period,value\n" + "".join(f"m{i},{v}\n" for i, v in enumerate(values)))
+    result = runner.invoke(app, ["spc", str(csv), "--improvement", "decrease", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert "XmR" in data["rule_set"]
+    last = data["points"][-1]
+    assert last["period"] == "m13"
+    assert last["point_type"] == "special_cause_concern"
+    assert data["variation_icon"] == "concern_high"
+
+
+def test_spc_table_prints_rule_set(tmp_path: Path) -> None:
+    csv = tmp_path / "series.csv"
+    csv.write_text("value\n" + "\n".join(str(v) for v in [1, 2, 3, 2, 1, 2, 3]) + "\n")
+    result = runner.invoke(app, ["spc", str(csv), "--trend-length", "6"])
+    assert result.exit_code == 0, result.output
+    assert "Rule set:" in result.stdout and "trend of 6" in result.stdout
+
+
+def test_spc_bad_value_names_row_and_field(tmp_path: Path) -> None:
+    csv = tmp_path / "series.csv"
+    csv.write_text("period,value\n2018-01,1\n2018-02,oops\n2018-03,2\n")
+    result = runner.invoke(app, ["spc", str(csv), "--value", "value"])
+    assert result.exit_code == 2
+    assert "series.csv, row 3, field 'value'" in result.stderr
+
+
+def test_load_comparators_csv(store_copy: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "peers.csv"
+    csv.write_text("area_code,peer_code\nE10000025,E10000002\nE10000025,E10000003\n")
+    result = runner.invoke(app, ["load", "comparators", str(csv), "--db", str(store_copy)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app, ["profile", "--area", "E10000025", "--format", "json", "--db", str(store_copy)]
+    )
+    data = json.loads(result.stdout)
+    assert data["comparator_codes"] == ["E10000002", "E10000003"]
+    assert "peers.csv" in data["comparator_method"]
+
+
+def test_load_comparators_bad_row(store_copy: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "peers.csv"
+    csv.write_text("area_code,peer_code\nE10000025,E10000002\nE10000025,E99999999\n")
+    result = runner.invoke(app, ["load", "comparators", str(csv), "--db", str(store_copy)])
+    assert result.exit_code == 2
+    assert "peers.csv, row 3, field 'peer_code'" in result.stderr
+
+
+def test_real_counts_replace_synthetic(store_copy: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "counts.csv"
+    csv.write_text(
+        "indicator,area_code,period,numerator,denominator\n"
+        "readmissions_30d_65,E10000025,2018-01,410,2000\n"
+        "readmissions_30d_65,E10000002,2018-01,300,1800\n"
+    )
+    result = runner.invoke(app, ["load", "counts", str(csv), "--db", str(store_copy)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app, ["profile", "--area", "Oxfordshire", "--format", "json", "--db", str(store_copy)]
+    )
+    data = json.loads(result.stdout)
+    readm = data["indicators"][5]
+    assert readm["synthetic"] is False
+    assert readm["source"] == "counts.csv"
+    assert [p["period"] for p in readm["points"]] == ["2018-01-01"]
+    assert readm["points"][0]["value"] == 20.5
+    # England now sums the real rows only: (410 + 300) / (2000 + 1800)
+    assert abs(readm["points"][0]["england"] - 710 / 3800 * 100) < 1e-9
+    assert data["indicators"][0]["synthetic"] is True  # other indicators untouched
+
+
+def test_init_empty_then_load_population(tmp_path: Path) -> None:
+    from lsr.data.default import shipped_population
+
+    db = tmp_path / "mine.duckdb"
+    result = runner.invoke(app, ["init", "--empty", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["load", "population", str(shipped_population()), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["profile", "-a", "Oxfordshire", "-f", "json", "--db", str(db)])
+    data = json.loads(result.stdout)
+    assert all(ind["points"] == [] for ind in data["indicators"])
+    again = runner.invoke(app, ["init", "--empty", "--db", str(db)])
+    assert again.exit_code == 2 and "already exists" in again.stderr
