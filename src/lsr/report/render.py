@@ -1,0 +1,274 @@
+"""Render an :class:`~lsr.core.profile_types.AreaProfile` to a self-contained HTML page and an
+accessible (tagged, PDF/UA-1) PDF.
+
+The HTML has its CSS and chart SVGs inline and makes no external requests; the PDF is made by
+WeasyPrint from the same HTML, using the print rules of the same stylesheet.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from lsr.core.profile_types import AreaProfile, IndicatorProfile
+from lsr.report.charts import (
+    DATA_TABLE_COLUMNS,
+    chart_data_table,
+    chart_svg,
+    chart_text_alternative,
+)
+from lsr.report.sentences import (
+    SYNTHETIC_LABEL,
+    format_value,
+    indicator_sentences,
+    judge,
+    overview_sentence,
+)
+
+__all__ = [
+    "ASSURANCE_ICONS",
+    "VARIATION_ICONS",
+    "Icon",
+    "build_context",
+    "icon_svg",
+    "render_html",
+    "render_pdf",
+    "render_profile",
+]
+
+SUPPORTED_FORMATS = ("html", "pdf")
+
+
+@dataclass(frozen=True)
+class Icon:
+    """A summary-table icon: a ringed letter plus the words that carry its meaning."""
+
+    letter: str
+    colour: str
+    label: str
+
+
+#: Making Data Count variation icons (``None`` = no control chart).
+VARIATION_ICONS: dict[str | None, Icon] = {
+    "common_cause": Icon("C", "#a6a6a6", "Common cause variation"),
+    "improvement_high": Icon("H", "#00b0f0", "Special cause improvement (high)"),
+    "improvement_low": Icon("L", "#00b0f0", "Special cause improvement (low)"),
+    "concern_high": Icon("H", "#e46c0a", "Special cause concern (high)"),
+    "concern_low": Icon("L", "#e46c0a", "Special cause concern (low)"),
+    "neutral_high": Icon("H", "#490092", "Special cause variation, neutral (high)"),
+    "neutral_low": Icon("L", "#490092", "Special cause variation, neutral (low)"),
+    None: Icon("–", "#595959", "Not assessed (no control chart)"),
+}
+
+#: Making Data Count assurance icons (``None`` = not assessed).
+ASSURANCE_ICONS: dict[str | None, Icon] = {
+    "consistent_pass": Icon("P", "#00b0f0", "Consistently passes the target"),
+    "consistent_fail": Icon("F", "#e46c0a", "Consistently fails the target"),
+    "inconsistent": Icon("?", "#a6a6a6", "Inconsistent: may pass or fail the target"),
+    None: Icon("–", "#595959", "Not assessed (no target)"),
+}
+
+
+def icon_svg(icon: Icon) -> Markup:
+    """A small inline SVG of a ringed letter, hidden from assistive technology (the label that
+    is always printed beside it carries the meaning)."""
+    letter = html.escape(icon.letter)
+    return Markup(
+        '<svg class="icon" width="28" height="28" viewBox="0 0 28 28" aria-hidden="true" '
+        'focusable="false">'
+        f'<circle cx="14" cy="14" r="11.5" fill="#ffffff" stroke="{icon.colour}" '
+        'stroke-width="4"/>'
+        '<text x="14" y="18.5" text-anchor="middle" font-family="DejaVu Sans, Arial, sans-serif" '
+        f'font-size="13" font-weight="bold" fill="#212b32">{letter}</text></svg>'
+    )
+
+
+def _icon(mapping: dict[str | None, Icon], key: str | None) -> Icon:
+    if key in mapping:
+        return mapping[key]
+    return Icon("?", "#595959", str(key).replace("_", " "))
+
+
+def _accessible_svg(svg: str, label: str, title: str, prefix: str) -> Markup:
+    """Give a chart SVG ``role="img"``, an ``aria-label`` and ``<title>``/``<desc>``."""
+    title_id, desc_id = f"{prefix}-title", f"{prefix}-desc"
+    attrs = (
+        f' role="img" aria-label="{html.escape(label, quote=True)}"'
+        f' aria-labelledby="{title_id} {desc_id}" focusable="false"'
+    )
+    svg = re.sub(r'\sclass="marks"', ' class="lsr-chart"', svg, count=1)
+    svg = re.sub(r"<svg\b", "<svg" + attrs, svg, count=1)
+    head = (
+        f'<title id="{title_id}">{html.escape(title)}</title>'
+        f'<desc id="{desc_id}">{html.escape(label)}</desc>'
+    )
+    svg = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + head, svg, count=1)
+    return Markup(svg)
+
+
+def _long_date(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def _summary_row(ind: IndicatorProfile, number: int) -> dict[str, Any]:
+    indicator = ind.indicator
+    latest = ind.latest
+    row: dict[str, Any] = {
+        "number": number,
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "synthetic": ind.synthetic,
+        "period": latest.period_label if latest else "–",
+        "value": "–",
+        "england": "–",
+        "comparators": "–",
+        "vs_england": "Not compared",
+        "vs_comparators": "Not compared",
+        "variation": _icon(VARIATION_ICONS, ind.variation_icon),
+        "assurance": _icon(ASSURANCE_ICONS, ind.assurance_icon),
+    }
+    if latest is None:
+        return row
+    if latest.value is not None:
+        row["value"] = format_value(latest.value, indicator)
+    if latest.england is not None:
+        row["england"] = format_value(latest.england, indicator)
+    if latest.comparators is not None:
+        row["comparators"] = format_value(latest.comparators, indicator)
+    for key, comparison, bench in (
+        ("vs_england", latest.vs_england, latest.england),
+        ("vs_comparators", latest.vs_comparators, latest.comparators),
+    ):
+        judgement = judge(comparison, latest.value, bench, indicator.polarity)
+        if judgement is not None:
+            text = judgement.short()
+            if not judgement.significant and comparison.outcome == "not compared":
+                text += " (by value)"
+            row[key] = text[0].upper() + text[1:]
+    return row
+
+
+def build_context(
+    profile: AreaProfile, generated: date | None = None, *, charts: bool = True
+) -> dict[str, Any]:
+    """Everything the template needs. ``charts=False`` leaves the SVGs out (faster; used by
+    tests that only look at the page structure)."""
+    generated = generated or date.today()
+    figures = []
+    for number, ind in enumerate(profile.indicators, start=1):
+        prefix = f"fig{number}"
+        alt_text = chart_text_alternative(ind, profile.area_name)
+        title = f"Figure {number}: {ind.indicator.name}"
+        svg = (
+            _accessible_svg(
+                chart_svg(ind, profile.area_name, number, prefix), alt_text, title, prefix
+            )
+            if charts
+            else None
+        )
+        figures.append(
+            {
+                "number": number,
+                "anchor": f"figure-{number}",
+                "title": title,
+                "indicator": ind.indicator,
+                "synthetic": ind.synthetic,
+                "sentences": indicator_sentences(ind, profile.area_name),
+                "svg": svg,
+                "alt_text": alt_text,
+                "columns": DATA_TABLE_COLUMNS,
+                "rows": chart_data_table(ind),
+                "spc_rule_set": ind.spc_rule_set,
+                "source": ind.source,
+                "any_suppressed": any(p.suppressed for p in ind.points),
+            }
+        )
+    sources: list[str] = []
+    for ind in profile.indicators:
+        if ind.source and ind.source not in sources:
+            sources.append(ind.source)
+    synthetic = [ind.indicator.name for ind in profile.indicators if ind.synthetic]
+    return {
+        "title": f"{profile.area_name}: local data profile",
+        "profile": profile,
+        "generated": _long_date(generated),
+        "generated_iso": generated.isoformat(),
+        "sources": sources,
+        "synthetic_names": synthetic,
+        "synthetic_label": SYNTHETIC_LABEL,
+        "overview": overview_sentence(profile),
+        "summary": [_summary_row(ind, n) for n, ind in enumerate(profile.indicators, start=1)],
+        "figures": figures,
+        "icon_svg": icon_svg,
+        "variation_icons": VARIATION_ICONS,
+        "assurance_icons": ASSURANCE_ICONS,
+    }
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("lsr.report", "templates"),
+        autoescape=select_autoescape(["html", "j2", "html.j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _css() -> str:
+    return (Path(__file__).parent / "templates" / "base.css").read_text(encoding="utf-8")
+
+
+def render_html(profile: AreaProfile, generated: date | None = None, *, charts: bool = True) -> str:
+    """The profile as one self-contained HTML document (CSS and SVG inline)."""
+    context = build_context(profile, generated, charts=charts)
+    context["css"] = Markup(_css())
+    return _environment().get_template("profile.html.j2").render(**context)
+
+
+def render_pdf(html_text: str, target: Path) -> Path:
+    """Write a tagged PDF/UA-1 PDF from HTML produced by :func:`render_html`.
+
+    Title and language come from the document's ``<title>`` and ``lang``.
+    """
+    from weasyprint import HTML  # imported lazily: slow to import
+
+    HTML(string=html_text, base_url=str(target.parent)).write_pdf(
+        target, pdf_variant="pdf/ua-1", pdf_tags=True, presentational_hints=True
+    )
+    return target
+
+
+def render_profile(
+    profile: AreaProfile,
+    out_dir: Path,
+    formats: Sequence[str] = ("html", "pdf"),
+    *,
+    generated: date | None = None,
+) -> list[Path]:
+    """Write ``profile.html`` and/or ``profile.pdf`` into ``out_dir``; returns the paths
+    written, in the order of ``formats``."""
+    unknown = [f for f in formats if f not in SUPPORTED_FORMATS]
+    if unknown:
+        choices = ", ".join(SUPPORTED_FORMATS)
+        raise ValueError(f"unsupported format(s) {', '.join(unknown)}; choose from {choices}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_text = render_html(profile, generated)
+    written: list[Path] = []
+    for fmt in formats:
+        if fmt == "html":
+            path = out_dir / "profile.html"
+            path.write_text(html_text, encoding="utf-8")
+        else:
+            path = render_pdf(html_text, out_dir / "profile.pdf")
+        written.append(path)
+    return written
