@@ -171,3 +171,35 @@ def test_init_empty_then_load_population(tmp_path: Path) -> None:
     assert all(ind["points"] == [] for ind in data["indicators"])
     again = runner.invoke(app, ["init", "--empty", "--db", str(db)])
     assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_load_real_episodes_replaces_synthetic(store_copy: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "extract.csv"
+    header = (
+        "person_id,area_code,age,record_type,arrival_date,admission_method,"
+        "admission_source,discharge_date\n"
+    )
+    rows = [
+        "p1,E10000025,80,admission,2018-01-03,emergency,19,2018-01-13\n",  # LOS 10
+        "p1,E10000025,80,admission,2018-01-20,emergency,19,2018-01-22\n",  # readmitted day 7
+        "p2,E10000025,70,ae,2018-01-05,,,\n",
+        "p3,E10000025,90,admission,2018-01-08,emergency,54,2018-01-10\n",  # from a care home
+        "p4,E10000025,75,ae,2018-03-31,,,\n",  # extends the extract to give Jan follow-up
+    ]
+    csv.write_text(header + "".join(rows))
+    result = runner.invoke(app, ["load", "episodes", str(csv), "--db", str(store_copy)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app, ["profile", "--area", "Oxfordshire", "--format", "json", "--db", str(store_copy)]
+    )
+    data = json.loads(result.stdout)
+    by_id = {i["indicator"]["id"]: i for i in data["indicators"]}
+    assert by_id["dtoc_18"]["synthetic"] is False
+    for ind_id in ("ae_attendances_65", "emergency_admissions_65", "long_stays_65"):
+        assert by_id[ind_id]["synthetic"] is False, ind_id
+        assert by_id[ind_id]["source"] == "extract.csv"
+    jan = by_id["emergency_admissions_65"]["points"][0]
+    assert jan["period"] == "2018-01-01"
+    # 3 emergency admissions: a count under 8 is suppressed in anything published
+    assert jan["numerator"] is None and jan["numerator_display"] == "*"
+    assert jan["value"] is None

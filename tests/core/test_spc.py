@@ -719,4 +719,3 @@ def test_rebase_indexes_given_as_a_list_are_stored_as_a_tuple() -> None:
     options = SpcOptions(rebase_at=[14])  # type: ignore[arg-type]
     assert options.rebase_at == (14,)
     hash(options)
-

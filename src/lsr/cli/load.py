@@ -102,11 +102,10 @@ def load_episodes_command(
 
     con = open_store(db)
     try:
-        with _progress() as bar:
-            task = bar.add_task("Loading episodes", total=None)
+        with console.status("Loading episodes...") as status:
 
-            def tick(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, description=name)
+            def tick(message: str) -> None:
+                status.update(message)
 
             summary = load_episodes(con, path, progress=tick)
     finally:

@@ -202,8 +202,8 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, synthetic: bool, source: s
             row=int(bad["source_row"]),
             field="area_code",
         )
-    if not synthetic:
-        drop_synthetic(con, frame["indicator"].unique().tolist())
+    # loaded data replaces the synthetic rows of the indicators it covers
+    drop_synthetic(con, frame["indicator"].unique().tolist())
     keys = ["indicator", "area_code", "period"]
     new, conflicts = compare_with_store(
         con, "indicator_counts", frame, keys, ["numerator", "denominator"]

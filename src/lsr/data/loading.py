@@ -282,8 +282,9 @@ def format_number(value: float) -> str:
 def drop_synthetic(con: duckdb.DuckDBPyConnection, indicators: Sequence[str]) -> int:
     """Remove the synthetic rows of these indicators (call inside the load's transaction).
 
-    Real data replaces synthetic data indicator by indicator, so that one indicator's series
-    never mixes the two; returns the number of synthetic rows removed."""
+    A loaded file replaces the synthetic rows of the indicators it covers (all areas), so that
+    one indicator's series never mixes real and synthetic data, nor two synthetic sources;
+    returns the number of synthetic rows removed."""
     ids = sorted(set(indicators))
     if not ids:
         return 0
