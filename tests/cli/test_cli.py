@@ -203,3 +203,17 @@ def test_load_real_episodes_replaces_synthetic(store_copy: Path, tmp_path: Path)
     # 3 emergency admissions: a count under 8 is suppressed in anything published
     assert jan["numerator"] is None and jan["numerator_display"] == "*"
     assert jan["value"] is None
+
+
+def test_profile_target_gives_assurance_icon(store_copy: Path) -> None:
+    args = ["profile", "-a", "Oxfordshire", "-f", "json", "--db", str(store_copy)]
+    result = runner.invoke(app, [*args, "--target", "dtoc_18=50"])
+    assert result.exit_code == 0, result.output
+    dtoc = json.loads(result.stdout)["indicators"][4]
+    # low is good and every limit lies below 50: the process consistently passes
+    assert dtoc["points"][-1]["spc"]["upper_limit"] < 50
+    assert dtoc["assurance_icon"] == "consistent_pass"
+    plain = json.loads(runner.invoke(app, args).stdout)["indicators"][4]
+    assert plain["assurance_icon"] is None
+    bad = runner.invoke(app, [*args, "--target", "nonsense=3"])
+    assert bad.exit_code == 2 and "unknown indicator" in bad.stderr

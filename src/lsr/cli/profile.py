@@ -21,6 +21,22 @@ def _parse_formats(value: str) -> list[str]:
     return formats
 
 
+def _parse_targets(items: list[str]) -> dict[str, float]:
+    from lsr.core.indicators import get_indicator
+
+    targets: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--target takes ID=VALUE, e.g. dtoc_18=10, not {item!r}")
+        get_indicator(key.strip())  # a KeyError naming the valid ids
+        try:
+            targets[key.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--target {item!r}: {value!r} is not a number") from None
+    return targets
+
+
 @friendly_errors
 def profile(
     area: Annotated[str, typer.Option("--area", "-a", help="Council name or ONS code.")],
@@ -36,6 +52,13 @@ def profile(
     confidence: Annotated[
         float, typer.Option(help="Confidence level for intervals: 0.95 or 0.998.")
     ] = 0.95,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Target for an indicator's assurance icon, as ID=VALUE (repeatable), "
+            "e.g. dtoc_18=10.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Build the data profile of one area: six indicators against England, comparators and
@@ -44,6 +67,7 @@ def profile(
     from lsr.data import queries
 
     formats = _parse_formats(fmt)
+    targets = _parse_targets(target or [])
     if not 0.5 < confidence < 1:
         raise ValueError("--confidence must be between 0.5 and 1, for example 0.95")
     con = open_store(db)
@@ -55,7 +79,7 @@ def profile(
     finally:
         con.close()
     with console.status("Computing the national profile..."):
-        table = compute_profile_table(counts, groups, ProfileSettings(confidence=confidence))
+        table = compute_profile_table(counts, groups, ProfileSettings(confidence=confidence, targets=targets))
     result = area_profile(table, code, names, groups, method)
     if formats == ["json"] and out is None:
         json.dump(result.to_dict(), sys.stdout, indent=2)

@@ -51,6 +51,7 @@ class ProfileSettings:
     confidence: float = 0.95
     spc: SpcOptions = field(default_factory=SpcOptions)
     suppress: bool = True
+    targets: Mapping[str, float] = field(default_factory=dict)  # indicator id -> SPC target
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,11 @@ def _control_charts(
         ["indicator", "area_code"], sort=False
     ).indices.items():
         ind = get_indicator(str(ind_id))
-        options = replace(settings.spc, improvement=direction_for(ind.polarity))
+        options = replace(
+            settings.spc,
+            improvement=direction_for(ind.polarity),
+            target=settings.targets.get(ind.id, settings.spc.target),
+        )
         usable = idx[np.isfinite(values[idx])]
         row = {
             "indicator": ind_id,
