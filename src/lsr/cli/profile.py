@@ -79,7 +79,9 @@ def profile(
     finally:
         con.close()
     with console.status("Computing the national profile..."):
-        table = compute_profile_table(counts, groups, ProfileSettings(confidence=confidence, targets=targets))
+        table = compute_profile_table(
+            counts, groups, ProfileSettings(confidence=confidence, targets=targets)
+        )
     result = area_profile(table, code, names, groups, method)
     if formats == ["json"] and out is None:
         json.dump(result.to_dict(), sys.stdout, indent=2)
