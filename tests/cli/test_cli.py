@@ -217,3 +217,23 @@ def test_profile_target_gives_assurance_icon(store_copy: Path) -> None:
     assert plain["assurance_icon"] is None
     bad = runner.invoke(app, [*args, "--target", "nonsense=3"])
     assert bad.exit_code == 2 and "unknown indicator" in bad.stderr
+
+
+def test_dtoc_counts_take_precedence_over_workbooks(store_copy: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "dtoc.csv"
+    # 31 days x 539,000 adults; 1,550 delayed days -> 1550 / 31 / 539000 x 100000 = 9.28
+    csv.write_text(
+        "indicator,area_code,period,numerator,denominator\n"
+        f"dtoc_18,E10000025,2018-07,1550,{539_000 * 31}\n"
+    )
+    result = runner.invoke(app, ["load", "counts", str(csv), "--db", str(store_copy)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(
+        runner.invoke(
+            app, ["profile", "-a", "E10000025", "-f", "json", "--db", str(store_copy)]
+        ).stdout
+    )
+    dtoc = data["indicators"][4]
+    values = {p["period"]: p["value"] for p in dtoc["points"]}
+    assert round(values["2018-07-01"], 2) == 9.28
+    assert round(values["2018-10-01"], 1) == 16.8  # other months still from the workbooks

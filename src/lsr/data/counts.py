@@ -2,9 +2,10 @@
 
 One row per indicator, area and month, with the columns ``indicator, area_code, period,
 numerator, denominator`` (other columns are ignored). ``indicator`` is one of the ids in
-:mod:`lsr.core.indicators` except ``dtoc_18`` (delayed transfers come from the NHS England
-workbooks, see :mod:`lsr.data.dtoc`). ``period`` is stored as the first day of a month and may be
-written as:
+:mod:`lsr.core.indicators`. For ``dtoc_18`` the numerator is delayed days in the month and the
+denominator population 18+ x days in the month; such rows take precedence over the NHS England
+workbooks (:mod:`lsr.data.dtoc`) for the same area and month. ``period`` is stored as the
+first day of a month and may be written as:
 
 - ``YYYY-MM`` (``2018-07``);
 - ``YYYY-MM-DD`` (``2018-07-01``; any day is accepted and stored as the first of its month);
@@ -27,7 +28,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lsr.core.indicators import DELAYED_TRANSFERS, INDICATORS, Statistic
+from lsr.core.indicators import INDICATORS, Statistic
 from lsr.data.errors import LoadError
 from lsr.data.loading import (
     LoadSummary,
@@ -49,9 +50,7 @@ KIND = "counts"
 COLUMNS: tuple[str, ...] = ("indicator", "area_code", "period", "numerator", "denominator")
 """The columns a counts file must have."""
 
-COUNT_INDICATORS: dict[str, Statistic] = {
-    ind.id: ind.statistic for ind in INDICATORS if ind.id != DELAYED_TRANSFERS.id
-}
+COUNT_INDICATORS: dict[str, Statistic] = {ind.id: ind.statistic for ind in INDICATORS}
 """Indicator ids accepted in a counts file -> how the indicator is computed."""
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -115,7 +114,7 @@ def read_counts(path: str | PathLike[str]) -> pd.DataFrame:
 
     Returns columns indicator, area_code, period (a ``date``, first of month), numerator,
     denominator and source_row. Raises :class:`LoadError` naming the row and field for: a
-    missing column or value, an unknown indicator id (or ``dtoc_18``), a malformed area code,
+    missing column or value, an unknown indicator id, a malformed area code,
     an unreadable period, a negative numerator, a zero or negative denominator, a numerator
     above its denominator for a proportion indicator, or a duplicate indicator/area/period."""
     path = Path(path)
@@ -128,14 +127,6 @@ def read_counts(path: str | PathLike[str]) -> pd.DataFrame:
         ind = "" if is_missing(rec["indicator"]) else str(rec["indicator"]).strip()
         if not ind:
             raise LoadError(path, "missing indicator", row=row, field="indicator")
-        if ind == DELAYED_TRANSFERS.id:
-            raise LoadError(
-                path,
-                f"{ind!r} is not loaded from counts files: delayed transfers come from the NHS "
-                "England DToC workbooks (`lsr load dtoc`)",
-                row=row,
-                field="indicator",
-            )
         statistic = COUNT_INDICATORS.get(ind)
         if statistic is None:
             raise LoadError(

@@ -3,8 +3,10 @@
 The delayed-transfers indicator is derived here from the loaded workbooks and population:
 numerator = total delayed days in the month, denominator = population aged 18+ x days in the
 month, so that numerator / denominator x 100,000 is the average number of beds occupied each day
-by delayed patients per 100,000 adults. The population year used is the latest year not after
-the period's year (or the earliest available year when the period precedes them all).
+by delayed patients per 100,000 adults. Rows loaded with ``lsr load counts`` for ``dtoc_18``
+replace the workbook-derived row of the same area and month. The population year used is the
+latest year not after the period's year (or the earliest available year when the period
+precedes them all).
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ SELECT 'dtoc_18' AS indicator, m.area_code, m.period,
        'NHS England Delayed Transfers of Care (LA Type B); ONS mid-year population '
            || m.pop_year AS source
 FROM matched m JOIN pop p ON p.area_code = m.area_code AND p.year = m.pop_year
+WHERE NOT EXISTS (  -- counts loaded for dtoc_18 take precedence over the workbooks
+    SELECT 1 FROM indicator_counts c
+    WHERE c.indicator = 'dtoc_18' AND c.area_code = m.area_code AND c.period = m.period
+)
 """
 
 
