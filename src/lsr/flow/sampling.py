@@ -1,0 +1,327 @@
+"""Drawing a run's random inputs: the only randomness in the flow model.
+
+:func:`draw_inputs` turns a :class:`~lsr.flow.parameters.FlowParameters`, a seed and a
+replication number into a :class:`FlowInputs`: plain numpy arrays, one entry per patient slot.
+The engines (:mod:`lsr.flow.engine_reference`, :mod:`lsr.flow.engine`) are deterministic given
+these arrays, so two engines fed the same inputs must produce identical records.
+
+Common random numbers (CRN). Every attribute has its own independent stream (a numpy
+``Generator`` seeded from ``(seed, replication, stream name)`` through ``SeedSequence``), and
+every continuous attribute is drawn by inversion from a uniform, so two scenarios run with the
+same seed and replication share every patient's attributes and, where a parameter changes, the
+attribute moves monotonically. Arrivals are made by thinning one candidate Poisson stream at a
+fixed maximum rate ``max_rate``: a candidate at time ``t`` is admitted if its own uniform ``u``
+satisfies ``u * max_rate < rate(t)``. A surge scenario therefore admits a superset of the
+baseline's patients, each with the same attributes. **Scenarios compared together must use the
+same ``max_rate``** (the default, :func:`default_max_rate`, depends on the day-of-week pattern
+and seasonal amplitude, and allows any surge up to twice the rate).
+
+Readmissions take slots from a reserve pool drawn from separate streams: the k-th readmission
+that happens in a run takes reserve slot k (the engine sets its arrival time).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import gammaincinv, ndtri
+
+from lsr.flow.parameters import PATHWAY_SERVICE, SERVICES, CapacityStep, Duration, FlowParameters
+
+#: Resource indices in the capacity arrays: the three services in SERVICES order, then assessors.
+ASSESSORS = len(SERVICES)
+N_RESOURCES = len(SERVICES) + 1
+
+#: Surge headroom of the default maximum rate: any surge up to this multiplier keeps the same
+#: candidate arrival stream as the baseline.
+DEFAULT_SURGE_HEADROOM = 2.0
+
+FloatArray = np.ndarray
+IntArray = np.ndarray
+BoolArray = np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class FlowInputs:
+    """Everything random about one run, as arrays (slot ``i`` is one patient).
+
+    Slots ``0 .. n_primary-1`` are the patients arriving from outside, sorted by ``arrival``;
+    slots ``n_primary ..`` are the readmission reserve (their ``arrival`` is NaN: the engine sets
+    it). Times are days from the start (day 0); the warm-up runs from ``-warm_up``; the run
+    stops at ``horizon``.
+    """
+
+    arrival: FloatArray  # float64[n]: arrival time (NaN for reserve slots)
+    acute_los: FloatArray  # float64[n]: days in the acute bed until medically fit
+    pathway: IntArray  # int64[n]: discharge pathway 0-3
+    needs_chc: BoolArray  # bool[n]: needs a continuing healthcare assessment
+    self_funder: BoolArray  # bool[n]: self-funder (pathway 3 only)
+    nursing: BoolArray  # bool[n]: nursing home (pathway 3 only), residential otherwise
+    service_duration: FloatArray  # float64[n]: downstream stay in days (0 on pathway 0)
+    chc_duration: FloatArray  # float64[n]: CHC assessment duration (0 where not needed)
+    readmitted: BoolArray  # bool[n]: readmitted after leaving the acute bed
+    readmission_delay: FloatArray  # float64[n]: days from leaving acute to readmission, U(0, 30)
+    n_primary: int
+    initial_capacity: IntArray  # int64[4]: services in SERVICES order, then assessors
+    cap_time: FloatArray  # float64[k]: capacity changes after the start, sorted by time
+    cap_resource: IntArray  # int64[k]
+    cap_value: IntArray  # int64[k]
+    overflow_lose: BoolArray  # bool[3]: service overflow rule is "lose"
+    chc_in_hospital: bool
+    warm_up: float
+    horizon: float
+    max_rate: float
+
+    @property
+    def n_slots(self) -> int:
+        """Primary patients plus the readmission reserve."""
+        return int(self.arrival.shape[0])
+
+    @property
+    def n_reserve(self) -> int:
+        """Size of the readmission reserve pool."""
+        return self.n_slots - self.n_primary
+
+    def capacity_at(self, resource: int, t: float | FloatArray) -> IntArray:
+        """Capacity of ``resource`` (0-2 services, 3 assessors) in force at time(s) ``t``.
+
+        A change at time ``t`` is in force at ``t`` (later changes at the same time win)."""
+        times = np.asarray(t, dtype=np.float64)
+        sel = self.cap_resource == resource
+        ct, cv = self.cap_time[sel], self.cap_value[sel]
+        init = self.initial_capacity[resource]
+        if ct.size == 0:
+            return np.full(times.shape, init, dtype=np.int64)
+        idx = np.searchsorted(ct, times, side="right") - 1
+        values = np.where(idx >= 0, cv[np.maximum(idx, 0)], init)
+        return values.astype(np.int64)
+
+
+def stream(seed: int, replication: int, name: str) -> np.random.Generator:
+    """The independent random stream ``name`` of one replication (stable across versions)."""
+    key = zlib.crc32(name.encode("utf-8"))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, replication, key])))
+
+
+def sample_duration(d: Duration, u: FloatArray) -> FloatArray:
+    """Durations by inversion of uniforms ``u`` in [0, 1): monotone in ``u`` (for CRN)."""
+    u = np.asarray(u, dtype=np.float64)
+    if d.mean < 0 or d.sd < 0:
+        raise ValueError("duration mean and sd must be non-negative")
+    if d.distribution == "fixed" or d.mean == 0:
+        return np.full(u.shape, float(d.mean))
+    if d.distribution == "exponential":
+        return -d.mean * np.log1p(-u)
+    if d.sd <= 1e-9 * d.mean and d.distribution in ("lognormal", "gamma"):
+        return np.full(u.shape, float(d.mean))  # degenerate: fixed (avoids overflow)
+    if d.distribution == "lognormal":
+        sigma2 = math.log1p((d.sd / d.mean) ** 2)
+        mu = math.log(d.mean) - sigma2 / 2
+        return np.exp(mu + math.sqrt(sigma2) * ndtri(u))
+    if d.distribution == "gamma":
+        shape = (d.mean / d.sd) ** 2
+        scale = d.sd**2 / d.mean
+        return np.asarray(gammaincinv(shape, u) * scale, dtype=np.float64)
+    raise ValueError(f"unknown distribution {d.distribution!r}")
+
+
+def arrival_rate(params: FlowParameters, t: FloatArray) -> FloatArray:
+    """The admission rate per day at times ``t`` (days from the start), as in
+    :class:`~lsr.flow.parameters.Arrivals` (overlapping surges multiply)."""
+    a = params.arrivals
+    t = np.asarray(t, dtype=np.float64)
+    day = np.floor(t)
+    dow = np.asarray(a.day_of_week, dtype=np.float64)
+    if dow.shape != (7,):
+        raise ValueError("day_of_week needs seven multipliers, Monday first")
+    weekday = ((params.start.weekday() + day) % 7).astype(np.int64)
+    doy = params.start.timetuple().tm_yday + t
+    seasonal = 1.0 + a.seasonal_amplitude * np.cos(2 * np.pi * (doy - a.peak_day_of_year) / 365.25)
+    rate = a.per_day * dow[weekday] * seasonal
+    for s0, s1, m in a.surges:
+        rate = np.where((t >= s0) & (t < s1), rate * m, rate)
+    return rate
+
+
+def default_max_rate(params: FlowParameters) -> float:
+    """A safe thinning rate: per-day rate x largest day-of-week multiplier x seasonal peak x
+    max(2, largest product of surge multipliers)."""
+    a = params.arrivals
+    surge = 1.0
+    points = sorted({s[0] for s in a.surges})
+    for p in points:
+        prod = 1.0
+        for s0, s1, m in a.surges:
+            if s0 <= p < s1:
+                prod *= m
+        surge = max(surge, prod)
+    return float(
+        a.per_day
+        * max(max(a.day_of_week), 0.0)
+        * (1.0 + abs(a.seasonal_amplitude))
+        * max(DEFAULT_SURGE_HEADROOM, surge)
+    )
+
+
+def _initial_and_changes(
+    steps: tuple[CapacityStep, ...], start: float
+) -> tuple[int, list[tuple[float, int]]]:
+    if not steps:
+        raise ValueError("a capacity needs at least one step")
+    ordered = sorted(steps, key=lambda s: s.day)  # stable: equal days keep their order
+    initial = int(ordered[0].capacity)
+    changes: list[tuple[float, int]] = []
+    for s in ordered:
+        if s.capacity < 0:
+            raise ValueError("capacities must be non-negative")
+        if s.day <= start:
+            initial = int(s.capacity)
+        else:
+            changes.append((float(s.day), int(s.capacity)))
+    return initial, changes
+
+
+def _validate(params: FlowParameters) -> None:
+    if tuple(s.name for s in params.services) != SERVICES:
+        raise ValueError(f"services must be {', '.join(SERVICES)} in that order")
+    split = np.asarray(params.pathway_split, dtype=np.float64)
+    if split.shape != (4,) or np.any(split < 0) or not math.isclose(split.sum(), 1.0, abs_tol=1e-6):
+        raise ValueError("pathway_split needs four non-negative shares summing to 1")
+    for s in params.services:
+        if s.overflow not in ("wait", "lose"):
+            raise ValueError(f"overflow must be 'wait' or 'lose', not {s.overflow!r}")
+    if params.chc.where not in ("hospital", "community"):
+        raise ValueError("chc.where must be 'hospital' or 'community'")
+    if params.days <= 0 or params.warm_up_days < 0:
+        raise ValueError("days must be positive and warm_up_days non-negative")
+    if not 0 <= params.readmission_probability < 1:
+        raise ValueError("readmission_probability must be in [0, 1)")
+
+
+def _attributes(
+    params: FlowParameters, seed: int, replication: int, n: int, prefix: str
+) -> dict[str, np.ndarray]:
+    def u(name: str) -> FloatArray:
+        return stream(seed, replication, prefix + name).random(n)
+
+    cum = np.cumsum(np.asarray(params.pathway_split, dtype=np.float64))
+    pathway = np.minimum(np.searchsorted(cum, u("pathway"), side="right"), 3).astype(np.int64)
+    acute_los = sample_duration(params.acute_length_of_stay, u("acute_los"))
+    needs_chc = (pathway >= 1) & (u("chc") < params.chc.probability)
+    p3 = pathway == 3
+    self_funder = p3 & (u("self_funder") < params.self_funder_share)
+    nursing = p3 & (u("nursing") < params.nursing_share)
+    u_service = u("service_duration")
+    service_duration = np.zeros(n)
+    for pw, name in PATHWAY_SERVICE.items():
+        if name is None:
+            continue
+        sel = pathway == pw
+        service_duration[sel] = sample_duration(params.service(name).length_of_stay, u_service[sel])
+    chc_duration = np.where(needs_chc, sample_duration(params.chc.duration, u("chc_duration")), 0.0)
+    readmitted = u("readmitted") < params.readmission_probability
+    readmission_delay = 30.0 * u("readmission_delay")
+    return {
+        "acute_los": acute_los,
+        "pathway": pathway,
+        "needs_chc": needs_chc,
+        "self_funder": self_funder,
+        "nursing": nursing,
+        "service_duration": service_duration,
+        "chc_duration": chc_duration,
+        "readmitted": readmitted,
+        "readmission_delay": readmission_delay,
+    }
+
+
+def _candidate_times(seed: int, replication: int, rate: float, t0: float, t1: float) -> FloatArray:
+    gen = stream(seed, replication, "arrival_gaps")
+    span = t1 - t0
+    chunks: list[FloatArray] = []
+    t = t0
+    expected = rate * span
+    size = int(expected + 10 * math.sqrt(expected) + 100)
+    while t < t1:
+        times = t + np.cumsum(-np.log1p(-gen.random(size)) / rate)
+        chunks.append(times)
+        t = float(times[-1])
+    times = np.concatenate(chunks)
+    return times[times < t1]
+
+
+def draw_inputs(
+    params: FlowParameters,
+    seed: int,
+    replication: int,
+    max_rate: float | None = None,
+    reserve: int | None = None,
+) -> FlowInputs:
+    """Draw one replication's random inputs.
+
+    ``max_rate`` is the thinning rate (default :func:`default_max_rate`); scenarios compared
+    under common random numbers must use the same value. ``reserve`` is the number of
+    readmission slots (default: the expected number of readmissions, including readmissions of
+    readmissions, plus six standard deviations plus 20); readmissions beyond it are dropped and
+    counted by the engine.
+    """
+    _validate(params)
+    if seed < 0 or replication < 0:
+        raise ValueError("seed and replication must be non-negative")
+    t0, t1 = -float(params.warm_up_days), float(params.days)
+    rate_max = default_max_rate(params) if max_rate is None else float(max_rate)
+    if params.arrivals.per_day > 0 and rate_max > 0:
+        cand = _candidate_times(seed, replication, rate_max, t0, t1)
+    else:
+        cand = np.zeros(0)
+    rate = arrival_rate(params, cand)
+    if np.any(rate > rate_max * (1 + 1e-12)):
+        raise ValueError(f"max_rate {rate_max} is below the arrival rate {rate.max()}")
+    accept = stream(seed, replication, "thinning").random(cand.shape[0]) * rate_max < rate
+    attrs = _attributes(params, seed, replication, cand.shape[0], "")
+    n_primary = int(accept.sum())
+
+    p = params.readmission_probability
+    if reserve is None:
+        if p > 0:
+            expected = n_primary * p / (1 - p)
+            reserve = math.ceil(expected + 6 * math.sqrt(expected) + 20)
+        else:
+            reserve = 0
+    res = _attributes(params, seed, replication, reserve, "reserve:")
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([attrs[name][accept], res[name]])
+
+    initial = np.zeros(N_RESOURCES, dtype=np.int64)
+    changes: list[tuple[float, int, int]] = []
+    steps = [s.capacity for s in params.services] + [params.chc.assessors]
+    for r, st in enumerate(steps):
+        init, ch = _initial_and_changes(st, t0)
+        initial[r] = init
+        changes += [(day, r, cap) for day, cap in ch]
+    changes.sort(key=lambda c: c[0])  # stable: resource order, then step order, at equal times
+    return FlowInputs(
+        arrival=np.concatenate([cand[accept], np.full(reserve, np.nan)]),
+        acute_los=cat("acute_los"),
+        pathway=cat("pathway"),
+        needs_chc=cat("needs_chc"),
+        self_funder=cat("self_funder"),
+        nursing=cat("nursing"),
+        service_duration=cat("service_duration"),
+        chc_duration=cat("chc_duration"),
+        readmitted=cat("readmitted"),
+        readmission_delay=cat("readmission_delay"),
+        n_primary=n_primary,
+        initial_capacity=initial,
+        cap_time=np.array([c[0] for c in changes], dtype=np.float64),
+        cap_resource=np.array([c[1] for c in changes], dtype=np.int64),
+        cap_value=np.array([c[2] for c in changes], dtype=np.int64),
+        overflow_lose=np.array([s.overflow == "lose" for s in params.services], dtype=bool),
+        chc_in_hospital=params.chc.where == "hospital",
+        warm_up=float(params.warm_up_days),
+        horizon=t1,
+        max_rate=rate_max,
+    )
