@@ -91,12 +91,15 @@ def init(
 
 def register() -> None:
     """Attach the command groups (imported here so ``lsr --help`` stays quick)."""
-    from lsr.cli import load, profile, spc
+    from lsr.cli import flow, load, profile, spc
 
     app.add_typer(load.app, name="load")
     app.command("profile")(profile.profile)
     app.command("areas")(profile.areas)
     app.command("spc")(spc.spc)
+    app.command("simulate")(flow.simulate)
+    app.command("sweep")(flow.sweep)
+    app.command("calibrate")(flow.calibrate)
 
 
 register()

@@ -1,0 +1,168 @@
+"""Flow-model results in the DuckDB store, beside the profile data (so the web app can show them).
+
+Tables:
+
+- ``flow_runs(run_id, created_at, scenario_file, scenario_name, area_code, replications, seed,
+  engine)``: one row per run of a scenario file (``scenario_name`` is the file's ``name``;
+  ``area_code`` is NULL for an unscaled run of the file as written).
+- ``flow_results(run_id, scenario_name, metric, mean, p05, p50, p95, diff_mean, diff_lo,
+  diff_hi)``: per scenario and metric, the mean and quantiles over replications and the
+  difference from the base case paired by replication with its 95% CI (NULL for the base case).
+- ``flow_daily(run_id, scenario_name, day, date, metric, mean, p05, p95)``: daily series.
+
+Each run is written in one transaction: all of it or nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from lsr.data.store import transaction
+
+__all__ = [
+    "FLOW_SCHEMA",
+    "area_populations",
+    "ensure_flow_schema",
+    "read_flow_results",
+    "save_flow_run",
+]
+
+FLOW_SCHEMA = """
+CREATE TABLE IF NOT EXISTS flow_runs (
+    run_id VARCHAR PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    scenario_file VARCHAR NOT NULL,
+    scenario_name VARCHAR NOT NULL,
+    area_code VARCHAR,
+    replications INTEGER NOT NULL CHECK (replications > 0),
+    seed BIGINT NOT NULL,
+    engine VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS flow_results (
+    run_id VARCHAR NOT NULL,
+    scenario_name VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    mean DOUBLE,
+    p05 DOUBLE,
+    p50 DOUBLE,
+    p95 DOUBLE,
+    diff_mean DOUBLE,
+    diff_lo DOUBLE,
+    diff_hi DOUBLE,
+    PRIMARY KEY (run_id, scenario_name, metric)
+);
+CREATE TABLE IF NOT EXISTS flow_daily (
+    run_id VARCHAR NOT NULL,
+    scenario_name VARCHAR NOT NULL,
+    day INTEGER NOT NULL,
+    date DATE NOT NULL,
+    metric VARCHAR NOT NULL,
+    mean DOUBLE,
+    p05 DOUBLE,
+    p95 DOUBLE,
+    PRIMARY KEY (run_id, scenario_name, day, metric)
+);
+"""
+
+_RESULT_COLUMNS = ["metric", "mean", "p05", "p50", "p95", "diff_mean", "diff_lo", "diff_hi"]
+_DAILY_COLUMNS = ["day", "date", "metric", "mean", "p05", "p95"]
+
+
+def ensure_flow_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the flow tables if they do not exist."""
+    con.execute(FLOW_SCHEMA)
+
+
+def save_flow_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scenario_file: str,
+    scenario_name: str,
+    replications: int,
+    seed: int,
+    engine: str,
+    results: pd.DataFrame,
+    daily: pd.DataFrame | None = None,
+    area_code: str | None = None,
+    created_at: datetime | None = None,
+) -> str:
+    """Store one run (one transaction) and return its ``run_id``.
+
+    ``results`` has columns ``scenario`` plus those of ``flow_results`` after ``scenario_name``
+    (as made by :func:`lsr.flow.experiment.summarise_totals`); ``daily`` likewise for
+    ``flow_daily`` (:func:`lsr.flow.experiment.daily_bands`), or None."""
+    ensure_flow_schema(con)
+    run_id = uuid.uuid4().hex
+    res = results.rename(columns={"scenario": "scenario_name"})[
+        ["scenario_name", *_RESULT_COLUMNS]
+    ].copy()
+    res.insert(0, "run_id", run_id)
+    frames = {"res": res}
+    if daily is not None and not daily.empty:
+        day = daily.rename(columns={"scenario": "scenario_name"})[
+            ["scenario_name", *_DAILY_COLUMNS]
+        ].copy()
+        day["date"] = pd.to_datetime(day["date"]).dt.date
+        day.insert(0, "run_id", run_id)
+        frames["day"] = day
+    with transaction(con):
+        con.execute(
+            "INSERT INTO flow_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                created_at or datetime.now(),
+                scenario_file,
+                scenario_name,
+                area_code,
+                replications,
+                seed,
+                engine,
+            ],
+        )
+        con.register("lsr_flow_res", frames["res"])
+        try:
+            con.execute("INSERT INTO flow_results SELECT * FROM lsr_flow_res")
+        finally:
+            con.unregister("lsr_flow_res")
+        if "day" in frames:
+            con.register("lsr_flow_day", frames["day"])
+            try:
+                con.execute("INSERT INTO flow_daily SELECT * FROM lsr_flow_day")
+            finally:
+                con.unregister("lsr_flow_day")
+    return run_id
+
+
+def read_flow_results(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """The stored results of one run, as a frame in the columns of ``flow_results``."""
+    return con.execute(
+        "SELECT * FROM flow_results WHERE run_id = ? ORDER BY scenario_name, metric", [run_id]
+    ).df()
+
+
+def area_populations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each area's latest populations aged 65+ and 18+ (England excluded): columns ``code,
+    name, year, population_65, adult_population``."""
+    return con.execute(
+        """
+        WITH latest AS (
+            SELECT area_code, max(year) AS year FROM population
+            WHERE age_band = '65+' GROUP BY area_code
+        )
+        SELECT a.code, a.name, l.year,
+               p65.population AS population_65,
+               coalesce(p18.population, 0) AS adult_population
+        FROM latest l
+        JOIN areas a ON a.code = l.area_code
+        JOIN population p65 ON p65.area_code = l.area_code AND p65.year = l.year
+             AND p65.age_band = '65+'
+        LEFT JOIN population p18 ON p18.area_code = l.area_code AND p18.year = l.year
+             AND p18.age_band = '18+'
+        WHERE a.code <> 'E92000001' AND p65.population > 0
+        ORDER BY a.code
+        """
+    ).df()

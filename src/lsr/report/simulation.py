@@ -1,0 +1,487 @@
+"""The flow-model simulation report: a self-contained, accessible HTML page (and optional PDF).
+
+Figures (Altair, rendered to SVG by :mod:`vl_convert`), each with a text alternative
+(``role="img"``, ``aria-label``, ``<title>``/``<desc>``) and a data table with a caption and
+``th scope``:
+
+1. delayed patients in acute beds each day, per scenario, mean with a 5%-95% band over
+   replications;
+2. delayed days by reason, per scenario;
+3. mean daily occupancy of each downstream service, per scenario.
+
+Scenarios are told apart by colour *and* line dash (never colour alone). Costs are shown with
+their sources. The comparison table is shared with the command line (:func:`comparison_rows`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from lsr.flow.experiment import METRICS, ExperimentResult, Metric
+from lsr.flow.parameters import SERVICES
+from lsr.flow.scenario import BASE_NAME
+
+__all__ = [
+    "REASONS",
+    "SCENARIO_COLOURS",
+    "comparison_rows",
+    "format_metric",
+    "render_simulation",
+    "render_simulation_html",
+    "simulation_context",
+]
+
+#: Line colours for scenarios (NHS identity colours, each at least 4.5:1 on white).
+SCENARIO_COLOURS = ("#005eb8", "#d5281b", "#007f3b", "#330072", "#7c2855", "#425563", "#003087")
+SCENARIO_DASHES = ([1, 0], [8, 4], [2, 3], [12, 3, 3, 3], [4, 2], [1, 0], [8, 4])
+
+#: National DToC reason codes used by the model, with their meanings.
+REASONS: dict[str, str] = {
+    "A": "A: completion of assessment",
+    "C": "C: further non-acute NHS care",
+    "Di": "Di: residential home placement",
+    "Dii": "Dii: nursing home placement",
+    "E": "E: care package in own home",
+    "G": "G: patient or family choice",
+}
+SERVICE_LABELS = {
+    "home_care": "Home care / reablement packages (pathway 1)",
+    "step_down": "Step-down beds (pathway 2)",
+    "care_home": "Care home beds (pathway 3)",
+}
+WIDTH = 620
+HEIGHT = 260
+FONT = "DejaVu Sans, Arial, sans-serif"
+TEXT = "#212b32"
+
+
+def format_metric(metric: Metric, value: float, *, signed: bool = False) -> str:
+    """A metric value for display (scaled, rounded; £ for costs)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    v = value * metric.scale
+    sign = "+" if signed and v > 0 else ""
+    if metric.unit == "£":
+        return f"{sign}{'-' if v < 0 else ''}£{abs(v):,.0f}"
+    return f"{sign}{v:,.{metric.decimals}f}"
+
+
+def comparison_rows(result: ExperimentResult) -> list[dict[str, Any]]:
+    """One row per headline metric: label, unit and per scenario the mean and 5%-95% range;
+    for scenarios other than the base case the paired difference and its 95% CI, as text."""
+    rows = []
+    for metric in METRICS:
+        if metric.key not in set(result.results["metric"]):
+            continue
+        row: dict[str, Any] = {"metric": metric, "label": metric.label, "unit": metric.unit}
+        cells = []
+        for name in result.scenario_names:
+            r = result.result(name, metric.key)
+            cell = {
+                "scenario": name,
+                "mean": format_metric(metric, r["mean"]),
+                "range": f"{format_metric(metric, r['p05'])} to {format_metric(metric, r['p95'])}",
+                "diff": "",
+                "ci": "",
+                "significant": False,
+            }
+            if name != BASE_NAME:
+                cell["diff"] = format_metric(metric, r["diff_mean"], signed=True)
+                if not math.isnan(r["diff_lo"]):
+                    lo = format_metric(metric, r["diff_lo"])
+                    hi = format_metric(metric, r["diff_hi"])
+                    cell["ci"] = f"{lo} to {hi}"
+                    cell["significant"] = r["diff_lo"] > 0 or r["diff_hi"] < 0
+            cells.append(cell)
+        row["cells"] = cells
+        rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Charts
+# --------------------------------------------------------------------------------------------
+
+
+def _scenario_scales(names: list[str]) -> tuple[alt.Scale, alt.Scale]:
+    colours = [SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i in range(len(names))]
+    dashes = [SCENARIO_DASHES[i % len(SCENARIO_DASHES)] for i in range(len(names))]
+    return alt.Scale(domain=names, range=colours), alt.Scale(domain=names, range=dashes)
+
+
+def _title(text: str, subtitle: str) -> alt.TitleParams:
+    return alt.TitleParams(text=text, subtitle=[subtitle], anchor="start", color=TEXT)
+
+
+def _finish(chart: Any) -> Any:
+    return (
+        chart.configure(font=FONT)
+        .configure_axis(labelColor=TEXT, titleColor=TEXT)
+        .configure_legend(labelColor=TEXT, titleColor=TEXT, labelLimit=320, symbolStrokeWidth=2)
+        .configure_header(labelColor=TEXT, titleColor=TEXT)
+    )
+
+
+def _daily(result: ExperimentResult, metric: str) -> pd.DataFrame:
+    d = result.daily[result.daily["metric"] == metric].copy()
+    d["date"] = pd.to_datetime(d["date"])
+    return d
+
+
+def delayed_chart(result: ExperimentResult, number: int) -> Any:
+    """Figure: delayed patients in acute beds each day, mean and 5%-95% band per scenario."""
+    names = result.scenario_names
+    colour, dash = _scenario_scales(names)
+    d = _daily(result, "acute_delayed")
+    x = alt.X("date:T", title="Date", axis=alt.Axis(format="%d %b %Y", labelAngle=-45))
+    band = (
+        alt.Chart(d)
+        .mark_area(opacity=0.12)
+        .encode(
+            x=x,
+            y=alt.Y("p05:Q", title="Delayed patients in acute beds"),
+            y2="p95:Q",
+            color=alt.Color("scenario:N", scale=colour, legend=None),
+        )
+    )
+    lines = (
+        alt.Chart(d)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=x,
+            y="mean:Q",
+            color=alt.Color("scenario:N", scale=colour, title="Scenario"),
+            strokeDash=alt.StrokeDash("scenario:N", scale=dash, title="Scenario"),
+        )
+    )
+    title = _title(
+        f"Figure {number}: delayed patients in acute beds each day",
+        f"Mean over {result.replications} replications; shaded: 5% to 95% of replications",
+    )
+    return _finish(alt.layer(band, lines, title=title).properties(width=WIDTH, height=HEIGHT))
+
+
+def _reason_frame(result: ExperimentResult) -> pd.DataFrame:
+    rows = []
+    for name in result.scenario_names:
+        for code, label in REASONS.items():
+            key = f"delayed_days_{code}"
+            if key in set(result.results["metric"]):
+                rows.append(
+                    {"scenario": name, "reason": label, "days": result.result(name, key)["mean"]}
+                )
+    return pd.DataFrame(rows)
+
+
+def reasons_chart(result: ExperimentResult, number: int) -> Any:
+    """Figure: mean delayed days by reason, per scenario (grouped bars)."""
+    names = result.scenario_names
+    colour, _ = _scenario_scales(names)
+    d = _reason_frame(result)
+    chart = (
+        alt.Chart(d)
+        .mark_bar(stroke=TEXT, strokeWidth=0.5)
+        .encode(
+            x=alt.X("reason:N", title="Reason for delay", sort=list(REASONS.values())),
+            xOffset=alt.XOffset("scenario:N", sort=names),
+            y=alt.Y("days:Q", title="Delayed days over the period (mean)"),
+            color=alt.Color("scenario:N", scale=colour, title="Scenario"),
+            opacity=alt.Opacity(
+                "scenario:N",
+                scale=alt.Scale(
+                    domain=names, range=[1.0, 0.8, 0.65, 0.5, 0.9, 0.7, 0.55][: len(names)]
+                ),
+                legend=None,
+            ),
+        )
+        .properties(
+            width=WIDTH,
+            height=HEIGHT,
+            title=_title(
+                f"Figure {number}: delayed days by reason",
+                f"Mean over {result.replications} replications, by national reason code",
+            ),
+        )
+    )
+    return _finish(chart)
+
+
+def occupancy_chart(result: ExperimentResult, number: int) -> Any:
+    """Figure: mean daily occupancy of each downstream service, per scenario."""
+    names = result.scenario_names
+    colour, dash = _scenario_scales(names)
+    frames = []
+    for service in SERVICES:
+        d = _daily(result, f"{service}_occupied")
+        d["service"] = SERVICE_LABELS[service]
+        frames.append(d)
+    d = pd.concat(frames, ignore_index=True)
+    chart = (
+        alt.Chart(d)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X(
+                "date:T",
+                title="Date",
+                axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 1}),
+            ),
+            y=alt.Y("mean:Q", title="Places in use (mean)", scale=alt.Scale(zero=False)),
+            color=alt.Color("scenario:N", scale=colour, title="Scenario"),
+            strokeDash=alt.StrokeDash("scenario:N", scale=dash, title="Scenario"),
+        )
+        .properties(width=WIDTH, height=130)
+        .facet(
+            row=alt.Row(
+                "service:N",
+                title=None,
+                sort=[SERVICE_LABELS[s] for s in SERVICES],
+                header=alt.Header(labelOrient="top", labelAnchor="start", labelFontWeight="bold"),
+            ),
+            title=_title(
+                f"Figure {number}: occupancy of community services",
+                f"Mean places in use each day over {result.replications} replications",
+            ),
+        )
+        .resolve_scale(y="independent")
+    )
+    return _finish(chart)
+
+
+_ID_RE = re.compile(r'\bid="([^"]+)"')
+
+
+def _svg(chart: Any, prefix: str, label: str, title: str) -> Markup:
+    """Render to SVG with unique ids, ``role="img"``, ``aria-label``, ``<title>`` and ``<desc>``."""
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
+    for old in sorted(set(_ID_RE.findall(svg)), key=len, reverse=True):
+        new = f"{prefix}-{old}"
+        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
+        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
+    esc = Markup.escape
+    attrs = (
+        f' role="img" aria-label="{esc(label)}" aria-labelledby="{prefix}-title {prefix}-desc"'
+        ' focusable="false"'
+    )
+    svg = re.sub(r'\sclass="marks"', ' class="lsr-chart"', svg, count=1)
+    svg = re.sub(r"<svg\b", "<svg" + attrs, svg, count=1)
+    head = (
+        f'<title id="{prefix}-title">{esc(title)}</title>'
+        f'<desc id="{prefix}-desc">{esc(label)}</desc>'
+    )
+    svg = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + head, svg, count=1)
+    return Markup(svg)
+
+
+# --------------------------------------------------------------------------------------------
+# Text alternatives and data tables
+# --------------------------------------------------------------------------------------------
+
+
+def _delayed_figure(result: ExperimentResult) -> dict[str, Any]:
+    d = _daily(result, "acute_delayed")
+    parts = [
+        f"Line chart of the number of delayed patients in acute beds each day from "
+        f"{d['date'].min():%d %B %Y} to {d['date'].max():%d %B %Y}, one line per scenario "
+        f"(mean over {result.replications} replications) with a shaded 5% to 95% band."
+    ]
+    weekly = []
+    for name in result.scenario_names:
+        s = d[d["scenario"] == name].set_index("date")
+        peak_day = s["mean"].idxmax()
+        parts.append(
+            f"{name}: average {s['mean'].mean():,.0f} delayed patients a day, highest "
+            f"{s['mean'].max():,.0f} on {peak_day:%d %B %Y}."
+        )
+        w = s[["mean", "p05", "p95"]].resample("7D", origin="start").mean()
+        w["scenario"] = name
+        weekly.append(w.reset_index())
+    wk = pd.concat(weekly)
+    rows = []
+    for week, frame in wk.groupby("date", sort=True):
+        row = {"head": f"Week from {week:%d %b %Y}"}
+        for _, r in frame.iterrows():
+            row[r["scenario"]] = f"{r['mean']:,.1f} ({r['p05']:,.1f} to {r['p95']:,.1f})"
+        rows.append(row)
+    return {
+        "alt": " ".join(parts),
+        "columns": ["Week", *[f"{n}: mean (5% to 95%)" for n in result.scenario_names]],
+        "fields": ["head", *result.scenario_names],
+        "rows": rows,
+        "caption": "Delayed patients in acute beds, average per day by week: mean over "
+        "replications and the 5% to 95% range",
+    }
+
+
+def _reasons_figure(result: ExperimentResult) -> dict[str, Any]:
+    d = _reason_frame(result)
+    parts = ["Grouped bar chart of delayed days over the period by reason, one bar per scenario."]
+    rows = []
+    for reason, frame in d.groupby("reason", sort=False):
+        row = {"head": reason}
+        row.update({r["scenario"]: f"{r['days']:,.0f}" for _, r in frame.iterrows()})
+        rows.append(row)
+    base = d[d["scenario"] == BASE_NAME]
+    if not base.empty:
+        top = base.sort_values("days", ascending=False).iloc[0]
+        parts.append(
+            f"In the base case the most common reason is {top['reason']} "
+            f"({top['days']:,.0f} days of {base['days'].sum():,.0f})."
+        )
+    return {
+        "alt": " ".join(parts),
+        "columns": ["Reason", *result.scenario_names],
+        "fields": ["head", *result.scenario_names],
+        "rows": rows,
+        "caption": "Delayed days over the period by reason (mean over replications)",
+    }
+
+
+def _occupancy_figure(result: ExperimentResult) -> dict[str, Any]:
+    parts = [
+        "Line charts, one per community service, of the mean number of places in use each "
+        "day, one line per scenario."
+    ]
+    rows = []
+    for service in SERVICES:
+        d = _daily(result, f"{service}_occupied")
+        for name in result.scenario_names:
+            s = d[d["scenario"] == name]["mean"]
+            rows.append(
+                {
+                    "head": f"{SERVICE_LABELS[service]}, {name}",
+                    "mean": f"{s.mean():,.1f}",
+                    "max": f"{s.max():,.1f}",
+                }
+            )
+        base = d[d["scenario"] == BASE_NAME]["mean"]
+        parts.append(
+            f"{SERVICE_LABELS[service]}: base case average {base.mean():,.0f} in use, "
+            f"at most {base.max():,.0f}."
+        )
+    return {
+        "alt": " ".join(parts),
+        "columns": ["Service and scenario", "Mean places in use", "Highest daily mean"],
+        "fields": ["head", "mean", "max"],
+        "rows": rows,
+        "caption": "Community service occupancy: places in use per day (mean over replications)",
+    }
+
+
+def _cost_rows(result: ExperimentResult) -> list[dict[str, str]]:
+    labels = {"acute_delayed_day": "Acute bed day occupied by a delayed patient"}
+    labels.update(SERVICE_LABELS)
+    return [
+        {
+            "item": labels.get(k, k),
+            "cost": f"£{result.unit_costs[k]:,.2f}" if k in result.unit_costs else "–",
+            "source": v or "Not stated",
+        }
+        for k, v in result.cost_sources.items()
+    ]
+
+
+def simulation_context(
+    result: ExperimentResult,
+    generated: date | None = None,
+    *,
+    charts: bool = True,
+) -> dict[str, Any]:
+    """Everything the template needs; ``charts=False`` leaves out the SVGs (faster)."""
+    generated = generated or date.today()
+    specs = [
+        ("Daily delayed patients", delayed_chart, _delayed_figure),
+        ("Delayed days by reason", reasons_chart, _reasons_figure),
+        ("Community service occupancy", occupancy_chart, _occupancy_figure),
+    ]
+    figures = []
+    for number, (name, chart_fn, fig_fn) in enumerate(specs, start=1):
+        fig = fig_fn(result)
+        title = f"Figure {number}: {name}"
+        prefix = f"simfig{number}"
+        fig.update(
+            {
+                "number": number,
+                "anchor": f"figure-{number}",
+                "title": title,
+                "svg": _svg(chart_fn(result, number), prefix, fig["alt"], title)
+                if charts
+                else None,
+            }
+        )
+        figures.append(fig)
+    cost_rows = _cost_rows(result)
+    p = result.precision
+    return {
+        "title": f"{result.name}: flow model simulation",
+        "result": result,
+        "generated": f"{generated.day} {generated:%B %Y}",
+        "generated_iso": generated.isoformat(),
+        "comparison": comparison_rows(result),
+        "figures": figures,
+        "cost_rows": cost_rows,
+        "base_name": BASE_NAME,
+        "precision_text": (
+            f"{result.replications} replications ({result.stopped_because}). Base case mean "
+            f"delayed days {p.mean:,.0f}, 95% confidence interval ± {p.half_width:,.0f} "
+            f"({p.relative:.1%} of the mean)."
+        ),
+    }
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("lsr.report", "templates"),
+        autoescape=select_autoescape(["html", "j2", "html.j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_simulation_html(
+    result: ExperimentResult,
+    generated: date | None = None,
+    *,
+    charts: bool = True,
+) -> str:
+    """The simulation report as one self-contained HTML document (CSS and SVG inline)."""
+    context = simulation_context(result, generated, charts=charts)
+    css = (Path(__file__).parent / "templates" / "base.css").read_text(encoding="utf-8")
+    context["css"] = Markup(css)
+    return _environment().get_template("simulation.html.j2").render(**context)
+
+
+def render_simulation(
+    result: ExperimentResult,
+    out_dir: Path,
+    formats: tuple[str, ...] = ("html",),
+) -> list[Path]:
+    """Write ``simulation.html`` (and ``simulation.pdf`` if asked) into ``out_dir``."""
+    from lsr.report.render import render_pdf
+
+    unknown = [f for f in formats if f not in ("html", "pdf")]
+    if unknown:
+        raise ValueError(f"unsupported format(s) {', '.join(unknown)}; choose from html, pdf")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_text = render_simulation_html(result)
+    written = []
+    for fmt in formats:
+        if fmt == "html":
+            path = out_dir / "simulation.html"
+            path.write_text(html_text, encoding="utf-8")
+        else:
+            path = render_pdf(html_text, out_dir / "simulation.pdf")
+        written.append(path)
+    return written
