@@ -91,7 +91,7 @@ def init(
 
 def register() -> None:
     """Attach the command groups (imported here so ``lsr --help`` stays quick)."""
-    from lsr.cli import flow, load, profile, spc
+    from lsr.cli import flow, load, profile, spc, web
 
     app.add_typer(load.app, name="load")
     app.command("profile")(profile.profile)
@@ -100,6 +100,7 @@ def register() -> None:
     app.command("simulate")(flow.simulate)
     app.command("sweep")(flow.sweep)
     app.command("calibrate")(flow.calibrate)
+    app.command("serve")(web.serve)
 
 
 register()

@@ -1,0 +1,81 @@
+"""``lsr serve``: run the web application locally (SQLite under the user data directory)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lsr.cli.main import DbOption, console, friendly_errors
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@friendly_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    db: DbOption = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Folder for the web database, uploads and secret key "
+            "(default: $LSR_WEB_DATA_DIR or <user data dir>/lsr/web).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve the action plan and progress review web application (demo data on first run)."""
+    if not 0 < port < 65536:
+        raise ValueError("--port must be between 1 and 65535")
+    if data_dir is not None:
+        os.environ["LSR_WEB_DATA_DIR"] = str(data_dir)
+    if db is not None:
+        os.environ["LSR_DB"] = str(db)
+    # Plain HTTP on a loopback address: cookies cannot be HTTPS-only or nobody could log in.
+    if host in LOOPBACK:
+        os.environ.setdefault("LSR_WEB_SECURE_COOKIES", "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lsr.web.settings")
+
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    django.setup()
+    data = Path(settings.DATA_DIR)
+    data.mkdir(parents=True, exist_ok=True)
+    console.print(f"Web database: {settings.DATABASES['default']['NAME']}", highlight=False)
+    call_command("migrate", interactive=False, verbosity=0)
+
+    from lsr.web.plan import demo
+    from lsr.web.plan.models import Role
+
+    if demo.is_empty():
+        demo.seed_demo()
+        console.print("Seeded the Oxfordshire demonstration review.")
+    url_host = f"[{host}]" if ":" in host else host
+    console.print(f"\nServing on [bold]http://{url_host}:{port}/[/]", highlight=False)
+    console.print("Demo logins (username / password):")
+    for username, role, org, _name in demo.DEMO_USERS:
+        where = f", {org}" if org else ""
+        console.print(
+            f"  {username} / {demo.demo_password(username)}  ({Role(role).label}{where})",
+            highlight=False,
+        )
+    if not settings.SESSION_COOKIE_SECURE:
+        console.print(
+            "Cookies are not HTTPS-only (local HTTP). Put HTTPS in front before exposing "
+            "this beyond this machine.",
+            highlight=False,
+        )
+    console.print("Press Ctrl+C to stop.\n")
+    call_command(
+        "runserver",
+        f"{url_host}:{port}",
+        use_reloader=False,
+        use_threading=True,
+        insecure_serving=True,
+    )

@@ -1,0 +1,1 @@
+"""The action plan and progress review app."""

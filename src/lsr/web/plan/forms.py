@@ -1,0 +1,213 @@
+"""Forms. Choice lists are limited to the review being edited; ownership rules are checked
+again in the views with :mod:`lsr.web.plan.permissions` (the form alone is never trusted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django import forms
+from django.conf import settings
+
+from lsr.core.indicators import INDICATORS
+from lsr.web.plan.models import (
+    Action,
+    AreaForImprovement,
+    Evidence,
+    Finding,
+    Milestone,
+    Organisation,
+    Review,
+    Status,
+    Theme,
+)
+
+INDICATOR_CHOICES = [(ind.id, f"{ind.number}. {ind.name}") for ind in INDICATORS]
+_INPUT = {"class": "nhsuk-input"}
+_TEXTAREA = {"class": "nhsuk-textarea", "rows": 4}
+_SELECT = {"class": "nhsuk-select"}
+_DATE = {"class": "nhsuk-input nhsuk-input--width-10", "type": "date"}
+
+
+class ActionForm(forms.ModelForm):
+    indicators = forms.MultipleChoiceField(
+        label="Linked indicators",
+        choices=INDICATOR_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    status_note = forms.CharField(
+        label="Note about the status (kept in the status history)",
+        required=False,
+        widget=forms.Textarea(attrs=_TEXTAREA),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Action
+        fields: ClassVar[list[str]] = [
+            "reference",
+            "what",
+            "area",
+            "theme",
+            "owner_organisation",
+            "owner_person",
+            "start",
+            "due",
+            "status",
+            "evidence_notes",
+            "indicators",
+        ]
+        widgets: ClassVar[dict[str, Any]] = {
+            "reference": forms.TextInput(attrs={"class": "nhsuk-input nhsuk-input--width-10"}),
+            "what": forms.Textarea(attrs=_TEXTAREA),
+            "area": forms.Select(attrs=_SELECT),
+            "theme": forms.Select(attrs=_SELECT),
+            "owner_organisation": forms.Select(attrs=_SELECT),
+            "owner_person": forms.TextInput(attrs=_INPUT),
+            "start": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+            "due": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+            "status": forms.Select(attrs=_SELECT),
+            "evidence_notes": forms.Textarea(attrs=_TEXTAREA),
+        }
+        labels: ClassVar[dict[str, str]] = {"owner_organisation": "Owner organisation"}
+
+    def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.review = review
+        self.fields["area"].queryset = AreaForImprovement.objects.filter(review=review)  # type: ignore[attr-defined]
+        self.fields["theme"].queryset = Theme.objects.filter(review=review)  # type: ignore[attr-defined]
+        self.fields["owner_organisation"].queryset = Organisation.objects.all()  # type: ignore[attr-defined]
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, due = data.get("start"), data.get("due")
+        if start and due and due < start:
+            self.add_error("due", "The due date must be on or after the start date")
+        return data
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields: ClassVar[list[str]] = ["date", "text", "done"]
+        widgets: ClassVar[dict[str, Any]] = {
+            "date": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+            "text": forms.TextInput(attrs=_INPUT),
+            "done": forms.CheckboxInput(attrs={"class": "nhsuk-checkboxes__input"}),
+        }
+        labels: ClassVar[dict[str, str]] = {"text": "Milestone", "done": "Done"}
+
+
+class EvidenceForm(forms.ModelForm):
+    class Meta:
+        model = Evidence
+        fields: ClassVar[list[str]] = ["note", "file"]
+        widgets: ClassVar[dict[str, Any]] = {
+            "note": forms.Textarea(attrs=_TEXTAREA),
+            "file": forms.ClearableFileInput(attrs={"class": "nhsuk-file-upload"}),
+        }
+        labels: ClassVar[dict[str, str]] = {"note": "Evidence note", "file": "File (optional)"}
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return upload
+        suffix = Path(upload.name).suffix.lower()
+        allowed: dict[str, str] = settings.EVIDENCE_ALLOWED_TYPES
+        if suffix not in allowed:
+            kinds = ", ".join(sorted(allowed))
+            raise forms.ValidationError(
+                f"Files of type {suffix or '(none)'} are not accepted; use {kinds}"
+            )
+        if upload.size > settings.EVIDENCE_MAX_BYTES:
+            limit = settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
+            raise forms.ValidationError(f"The file must be {limit} MB or smaller")
+        head = upload.read(8)
+        upload.seek(0)
+        signatures = {
+            ".pdf": b"%PDF",
+            ".png": b"\x89PNG",
+            ".jpg": b"\xff\xd8",
+            ".jpeg": b"\xff\xd8",
+        }
+        signatures.update({s: b"PK" for s in (".docx", ".xlsx", ".pptx")})
+        expected = signatures.get(suffix)
+        if expected is not None and not head.startswith(expected):
+            raise forms.ValidationError(f"The file's content is not a {suffix} file")
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("note") and not data.get("file"):
+            raise forms.ValidationError("Give a note, a file or both")
+        return data
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields: ClassVar[list[str]] = [
+            "improved",
+            "still_to_improve",
+            "future_focus",
+            "reflections",
+            "consulted",
+        ]
+        widgets: ClassVar[dict[str, Any]] = {
+            f: forms.Textarea(attrs={"class": "nhsuk-textarea", "rows": 6})
+            for f in ("improved", "still_to_improve", "future_focus", "reflections", "consulted")
+        }
+        help_texts: ClassVar[dict[str, str]] = {
+            "improved": "One point per paragraph (leave a blank line between points).",
+        }
+
+
+class AreaForm(forms.ModelForm):
+    class Meta:
+        model = AreaForImprovement
+        fields: ClassVar[list[str]] = ["priority_group", "text", "order"]
+        widgets: ClassVar[dict[str, Any]] = {
+            "priority_group": forms.Select(attrs=_SELECT),
+            "text": forms.Textarea(attrs=_TEXTAREA),
+            "order": forms.NumberInput(attrs={"class": "nhsuk-input nhsuk-input--width-4"}),
+        }
+
+
+class BoardFilterForm(forms.Form):
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.none(),
+        required=False,
+        empty_label="All themes",
+        widget=forms.Select(attrs=_SELECT),
+    )
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.all(),
+        required=False,
+        empty_label="All organisations",
+        label="Owner organisation",
+        widget=forms.Select(attrs=_SELECT),
+    )
+    status = forms.ChoiceField(
+        choices=[("", "All statuses"), *Status.choices],
+        required=False,
+        widget=forms.Select(attrs=_SELECT),
+    )
+    overdue = forms.BooleanField(
+        required=False,
+        label="Only overdue actions",
+        widget=forms.CheckboxInput(attrs={"class": "nhsuk-checkboxes__input"}),
+    )
+
+    def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = Theme.objects.filter(review=review)  # type: ignore[attr-defined]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Action plan workbook (.xlsx)",
+        widget=forms.ClearableFileInput(attrs={"class": "nhsuk-file-upload", "accept": ".xlsx"}),
+    )

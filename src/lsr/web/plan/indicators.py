@@ -1,0 +1,78 @@
+"""The area's indicator profile for the overview page and the progress report.
+
+Computed from the DuckDB store (``settings.LSR_DB``, default: the embedded store) with the same
+functions as ``lsr profile``; the national table is computed once per process and each area's
+rendered context (summary table, charts, sentences) is cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from lsr.core.profile import ProfileTable, area_profile, compute_profile_table
+from lsr.core.profile_types import AreaProfile
+
+_lock = threading.Lock()
+
+
+def store_path() -> Path:
+    from lsr.data.store import default_db_path
+
+    configured = getattr(settings, "LSR_DB", None)
+    return Path(configured) if configured else default_db_path()
+
+
+@lru_cache(maxsize=4)
+def _national(path: str) -> tuple[ProfileTable, dict[str, str], dict[str, list[str]], str]:
+    from lsr.data import queries
+    from lsr.data.default import ensure_default_store
+    from lsr.data.store import connect
+
+    p = Path(path)
+    if not p.exists():
+        ensure_default_store(p)
+    con = connect(p, read_only=True)
+    try:
+        counts = queries.indicator_counts(con)
+        groups, method = queries.comparator_groups(con)
+        names = queries.area_names(con)
+    finally:
+        con.close()
+    return compute_profile_table(counts, groups), names, groups, method
+
+
+@lru_cache(maxsize=64)
+def _profile(path: str, area_code: str) -> AreaProfile:
+    table, names, groups, method = _national(path)
+    if area_code not in names:
+        raise LookupError(f"area {area_code} is not in the store {path}")
+    return area_profile(table, area_code, names, groups, method)
+
+
+@lru_cache(maxsize=64)
+def _context(path: str, area_code: str, charts: bool) -> dict[str, Any]:
+    from lsr.report.render import build_context
+
+    return build_context(_profile(path, area_code), charts=charts)
+
+
+def area_profile_for(area_code: str) -> AreaProfile:
+    with _lock:
+        return _profile(str(store_path()), area_code)
+
+
+def profile_context(area_code: str, *, charts: bool = True) -> dict[str, Any]:
+    """``lsr.report.render.build_context`` for the area, cached (``charts=False`` is faster)."""
+    with _lock:
+        return _context(str(store_path()), area_code, charts)
+
+
+def clear_cache() -> None:
+    _national.cache_clear()
+    _profile.cache_clear()
+    _context.cache_clear()

@@ -1,0 +1,146 @@
+"""Who may do what. Every view that reads or changes a review's data calls one of the
+``require_*`` functions with the object itself, on every request (object-level checks).
+
+================  =========  ==============  =============  ==========  ================
+role              read       actions          evidence       findings,   Excel import,
+                                              upload          areas       publish report
+================  =========  ==============  =============  ==========  ================
+administrator     all        all             all            yes         yes
+reviewer          all        no              no             yes         publish only
+system lead       own        all in review   all in review  no          import only
+partner editor    own        own org's       own org's      no          no
+viewer            own        no              no             no          no
+================  =========  ==============  =============  ==========  ================
+
+"own" = the reviews the user is a member of. Deleting an action: administrators and system
+leads. A refusal raises :class:`~django.core.exceptions.PermissionDenied` (HTTP 403), which the
+audit middleware records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from lsr.web.plan.models import Action, Organisation, Profile, Review, Role
+
+
+def profile_of(user: Any) -> Profile | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.lsr_profile  # type: ignore[no-any-return]
+    except Profile.DoesNotExist:
+        return None
+
+
+def role_of(user: Any) -> str | None:
+    if getattr(user, "is_superuser", False):
+        return Role.ADMINISTRATOR
+    p = profile_of(user)
+    return p.role if p else None
+
+
+def sees_all_reviews(user: Any) -> bool:
+    return role_of(user) in (Role.ADMINISTRATOR, Role.REVIEWER)
+
+
+def visible_reviews(user: Any) -> QuerySet[Review]:
+    if sees_all_reviews(user):
+        return Review.objects.all()
+    p = profile_of(user)
+    if p is None:
+        return Review.objects.none()
+    return p.reviews.all()
+
+
+def can_view_review(user: Any, review: Review) -> bool:
+    if role_of(user) is None:
+        return False
+    return sees_all_reviews(user) or visible_reviews(user).filter(pk=review.pk).exists()
+
+
+def can_create_action(user: Any, review: Review, organisation: Organisation | None = None) -> bool:
+    role = role_of(user)
+    if not can_view_review(user, review):
+        return False
+    if role in (Role.ADMINISTRATOR, Role.SYSTEM_LEAD):
+        return True
+    if role == Role.PARTNER_EDITOR:
+        p = profile_of(user)
+        own = p.organisation_id if p else None
+        return own is not None and (organisation is None or organisation.pk == own)
+    return False
+
+
+def can_edit_action(user: Any, action: Action) -> bool:
+    role = role_of(user)
+    if not can_view_review(user, action.review):
+        return False
+    if role in (Role.ADMINISTRATOR, Role.SYSTEM_LEAD):
+        return True
+    if role == Role.PARTNER_EDITOR:
+        p = profile_of(user)
+        return p is not None and p.organisation_id == action.owner_organisation_id
+    return False
+
+
+def can_delete_action(user: Any, action: Action) -> bool:
+    return role_of(user) in (Role.ADMINISTRATOR, Role.SYSTEM_LEAD) and can_view_review(
+        user, action.review
+    )
+
+
+def can_edit_findings(user: Any, review: Review) -> bool:
+    return role_of(user) in (Role.ADMINISTRATOR, Role.REVIEWER) and can_view_review(user, review)
+
+
+def can_publish(user: Any, review: Review) -> bool:
+    return can_edit_findings(user, review)
+
+
+def can_import(user: Any, review: Review) -> bool:
+    return role_of(user) in (Role.ADMINISTRATOR, Role.SYSTEM_LEAD) and can_view_review(user, review)
+
+
+def require(allowed: bool, reason: str) -> None:
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def require_view_review(user: Any, review: Review) -> None:
+    require(can_view_review(user, review), f"may not view review {review.pk}")
+
+
+def require_view_action(user: Any, action: Action) -> None:
+    require(can_view_review(user, action.review), f"may not view action {action.pk}")
+
+
+def require_edit_action(user: Any, action: Action) -> None:
+    require(can_edit_action(user, action), f"may not change action {action.pk}")
+
+
+def require_delete_action(user: Any, action: Action) -> None:
+    require(can_delete_action(user, action), f"may not delete action {action.pk}")
+
+
+def require_create_action(user: Any, review: Review, organisation: Organisation | None) -> None:
+    org = f" for organisation {organisation.pk}" if organisation else ""
+    require(
+        can_create_action(user, review, organisation),
+        f"may not create actions in review {review.pk}{org}",
+    )
+
+
+def require_edit_findings(user: Any, review: Review) -> None:
+    require(can_edit_findings(user, review), f"may not edit findings of review {review.pk}")
+
+
+def require_publish(user: Any, review: Review) -> None:
+    require(can_publish(user, review), f"may not publish the report of review {review.pk}")
+
+
+def require_import(user: Any, review: Review) -> None:
+    require(can_import(user, review), f"may not import into review {review.pk}")

@@ -1,0 +1,343 @@
+"""The action plan board, action detail, create/edit/delete, milestones and evidence.
+
+Every view loads the action and checks the user's permission on that object on every request;
+a partner editor's changes are also checked against the organisation they submit (they cannot
+move an action to, or create one for, another organisation).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lsr.core.indicators import get_indicator
+from lsr.web.plan import audit, permissions
+from lsr.web.plan.forms import ActionForm, BoardFilterForm, EvidenceForm, MilestoneForm
+from lsr.web.plan.models import Action, AuditEvent, Evidence, Milestone, StatusChange
+from lsr.web.plan.views_overview import review_for
+
+DISPLAY_FIELDS = (
+    ("reference", "Reference"),
+    ("what", "What will be done"),
+    ("area", "Area for improvement"),
+    ("theme", "Theme"),
+    ("owner_organisation", "Owner organisation"),
+    ("owner_person", "Owner (person)"),
+    ("start", "Start"),
+    ("due", "Due"),
+    ("status", "Status"),
+    ("evidence_notes", "Evidence notes"),
+    ("indicators", "Linked indicators"),
+)
+
+
+def _action(request: HttpRequest, action_id: int) -> Action:
+    action = get_object_or_404(
+        Action.objects.select_related("review", "theme", "owner_organisation", "area"),
+        pk=action_id,
+    )
+    permissions.require_view_action(request.user, action)
+    return action
+
+
+def filtered_actions(review: Any, data: Any) -> tuple[BoardFilterForm, list[Action]]:
+    form = BoardFilterForm(data or None, review=review)
+    qs = Action.objects.filter(review=review).select_related("theme", "owner_organisation", "area")
+    if form.is_valid():
+        cd = form.cleaned_data
+        if cd.get("theme"):
+            qs = qs.filter(theme=cd["theme"])
+        if cd.get("organisation"):
+            qs = qs.filter(owner_organisation=cd["organisation"])
+        if cd.get("status"):
+            qs = qs.filter(status=cd["status"])
+        if cd.get("overdue"):
+            qs = qs.filter(due__lt=timezone.localdate()).filter(~Q(status="complete"))
+    return form, list(qs)
+
+
+@login_required
+def board(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = review_for(request, review_id)
+    form, actions = filtered_actions(review, request.GET)
+    context = {
+        "review": review,
+        "form": form,
+        "actions": actions,
+        "can_create": permissions.can_create_action(request.user, review),
+        "can_import": permissions.can_import(request.user, review),
+        "editable": {a.pk for a in actions if permissions.can_edit_action(request.user, a)},
+    }
+    if getattr(request, "htmx", False):
+        return render(request, "plan/_action_table.html", context)
+    return render(request, "plan/board.html", context)
+
+
+def _display(action: Action) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for name, label in DISPLAY_FIELDS:
+        value: Any = getattr(action, name)
+        if name == "status":
+            value = action.get_status_display()
+        elif name == "indicators":
+            value = ", ".join(get_indicator(i).name for i in (value or [])) or "None"
+        elif value in (None, ""):
+            value = "Not given"
+        rows.append((label, str(value)))
+    return rows
+
+
+@login_required
+def detail(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = _action(request, action_id)
+    history = AuditEvent.objects.filter(
+        Q(model="Action", object_id=str(action.pk))
+        | Q(model__in=["Milestone", "Evidence"], after__action=action.pk)
+        | Q(model__in=["Milestone", "Evidence"], before__action=action.pk)
+    )[:50]
+    can_edit = permissions.can_edit_action(request.user, action)
+    return render(
+        request,
+        "plan/action_detail.html",
+        {
+            "action": action,
+            "review": action.review,
+            "rows": _display(action),
+            "milestones": action.milestones.all(),
+            "status_history": action.status_history.select_related("by"),
+            "evidence": action.evidence.select_related("uploaded_by"),
+            "history": history,
+            "can_edit": can_edit,
+            "can_delete": permissions.can_delete_action(request.user, action),
+            "milestone_form": MilestoneForm() if can_edit else None,
+            "evidence_form": EvidenceForm() if can_edit else None,
+            "max_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
+            "allowed_types": ", ".join(sorted(settings.EVIDENCE_ALLOWED_TYPES)),
+        },
+    )
+
+
+def _record_status(action: Action, previous: str, note: str, user: Any) -> None:
+    if previous != action.status or note:
+        StatusChange.objects.create(
+            action=action, status=action.status, previous_status=previous, note=note, by=user
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = review_for(request, review_id)
+    permissions.require_create_action(request.user, review, None)
+    own = getattr(permissions.profile_of(request.user), "organisation", None)
+    if request.method == "POST":
+        form = ActionForm(request.POST, review=review)
+        if form.is_valid():
+            permissions.require_create_action(
+                request.user, review, form.cleaned_data["owner_organisation"]
+            )
+            with transaction.atomic():
+                action = form.save(commit=False)
+                action.review = review
+                action.version = 1
+                action.updated_by = request.user
+                action.updated_at = timezone.now()
+                action.save()
+                _record_status(action, "", form.cleaned_data.get("status_note", ""), request.user)
+                audit.created(request.user, action)
+            messages.success(request, "Action created.")
+            return redirect("action_detail", action_id=action.pk)
+    else:
+        initial = {"owner_organisation": own} if own else {}
+        form = ActionForm(review=review, initial=initial)
+    return render(
+        request, "plan/action_form.html", {"form": form, "review": review, "creating": True}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = _action(request, action_id)
+    permissions.require_edit_action(request.user, action)
+    review = action.review
+    if request.method != "POST":
+        form = ActionForm(instance=action, review=review)
+        return render(
+            request, "plan/action_form.html", {"form": form, "review": review, "action": action}
+        )
+
+    form = ActionForm(request.POST, instance=Action.objects.get(pk=action.pk), review=review)
+    if not form.is_valid():
+        return render(
+            request,
+            "plan/action_form.html",
+            {"form": form, "review": review, "action": action},
+            status=400,
+        )
+    # The organisation submitted must be one this user may own actions for, too.
+    new_org = form.cleaned_data["owner_organisation"]
+    if new_org.pk != action.owner_organisation_id:
+        permissions.require_create_action(request.user, review, new_org)
+    submitted_version = form.cleaned_data.get("version")
+    with transaction.atomic():
+        # Compare-and-swap on the version: only one of two concurrent saves can win.
+        claimed = (
+            Action.objects.filter(pk=action.pk, version=submitted_version).update(
+                version=(submitted_version or 0) + 1
+            )
+            if submitted_version
+            else 0
+        )
+        if claimed:
+            before = audit.snapshot(action)
+            updated = form.save(commit=False)
+            updated.version = submitted_version + 1
+            updated.updated_by = request.user
+            updated.updated_at = timezone.now()
+            updated.save()
+            _record_status(
+                updated, action.status, form.cleaned_data.get("status_note", ""), request.user
+            )
+            audit.updated(request.user, updated, before)
+    if claimed:
+        messages.success(request, "Your changes were saved.")
+        return redirect("action_detail", action_id=action.pk)
+    return _conflict(request, action.pk, form)
+
+
+def _conflict(request: HttpRequest, action_id: int, form: ActionForm) -> HttpResponse:
+    """A stale form: show both versions; keep the user's input in a form they can resubmit."""
+    current = Action.objects.select_related(
+        "updated_by", "theme", "owner_organisation", "area"
+    ).get(pk=action_id)
+    theirs = _display(current)
+    mine_action = Action(review=current.review, version=current.version)
+    for name, _label in DISPLAY_FIELDS:
+        setattr(mine_action, name, form.cleaned_data.get(name))
+    mine = _display(mine_action)
+    by = current.updated_by.get_username() if current.updated_by else "another user"
+    when = timezone.localtime(current.updated_at).strftime("%H:%M")
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    retry = ActionForm(data, instance=current, review=current.review)
+    retry.is_valid()
+    return render(
+        request,
+        "plan/action_conflict.html",
+        {
+            "action": current,
+            "review": current.review,
+            "changed_by": by,
+            "changed_at": when,
+            "rows": [
+                (label, m, t, m != t) for (label, m), (_l, t) in zip(mine, theirs, strict=True)
+            ],
+            "form": retry,
+        },
+        status=409,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = _action(request, action_id)
+    permissions.require_delete_action(request.user, action)
+    if request.method == "POST":
+        review_id = action.review_id
+        with transaction.atomic():
+            before = audit.snapshot(action)
+            pk = action.pk
+            action.delete()
+            action.pk = pk
+            audit.deleted(request.user, action, before)
+        messages.success(request, "Action deleted.")
+        return redirect("board", review_id=review_id)
+    return render(request, "plan/action_delete.html", {"action": action, "review": action.review})
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = _action(request, action_id)
+    permissions.require_edit_action(request.user, action)
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        with transaction.atomic():
+            milestone = form.save(commit=False)
+            milestone.action = action
+            milestone.save()
+            audit.created(request.user, milestone)
+        messages.success(request, "Milestone added.")
+    else:
+        messages.error(request, "The milestone was not added: give a date and a description.")
+    return redirect("action_detail", action_id=action.pk)
+
+
+@login_required
+@require_POST
+def milestone_toggle(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    milestone = get_object_or_404(
+        Milestone.objects.select_related("action__review"), pk=milestone_id
+    )
+    permissions.require_edit_action(request.user, milestone.action)
+    with transaction.atomic():
+        before = audit.snapshot(milestone)
+        milestone.done = not milestone.done
+        milestone.save()
+        audit.updated(request.user, milestone, before)
+    return redirect("action_detail", action_id=milestone.action_id)
+
+
+@login_required
+@require_POST
+def evidence_add(request: HttpRequest, action_id: int) -> HttpResponse:
+    action = _action(request, action_id)
+    permissions.require_edit_action(request.user, action)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"The evidence was not added: {error}")
+        return redirect("action_detail", action_id=action.pk)
+    with transaction.atomic():
+        evidence = form.save(commit=False)
+        evidence.action = action
+        evidence.uploaded_by = request.user
+        upload = form.cleaned_data.get("file")
+        if upload:
+            evidence.original_name = upload.name[:255]
+            evidence.size = upload.size
+            evidence.content_type = settings.EVIDENCE_ALLOWED_TYPES[
+                "." + upload.name.rsplit(".", 1)[-1].lower()
+            ]
+        evidence.save()
+        audit.created(request.user, evidence)
+    messages.success(request, "Evidence added.")
+    return redirect("action_detail", action_id=action.pk)
+
+
+@login_required
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
+    evidence = get_object_or_404(Evidence.objects.select_related("action__review"), pk=evidence_id)
+    permissions.require_view_action(request.user, evidence.action)
+    if not evidence.file:
+        raise Http404("this evidence has no file")
+    content_type = evidence.content_type or mimetypes.guess_type(evidence.original_name)[0]
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name or "evidence",
+        content_type=content_type or "application/octet-stream",
+    )
