@@ -14,6 +14,7 @@ FORBIDDEN = {
     "flow": ("lsr.data", "lsr.report", "lsr.cli", "lsr.web"),
     "data": ("lsr.report", "lsr.cli", "lsr.web"),
     "report": ("lsr.data", "lsr.cli", "lsr.web"),
+    "web": ("lsr.cli",),
 }
 IO_MODULES = ("duckdb", "xlrd", "openpyxl", "weasyprint", "typer", "rich", "jinja2")
 
