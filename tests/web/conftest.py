@@ -51,3 +51,44 @@ def client_for(demo: Any) -> Any:
         return client
 
     return make
+
+
+#: Area of the demo review (Oxfordshire) and another area, for the scenario results tests.
+DEMO_AREA = "E10000025"
+OTHER_AREA = "E10000002"
+
+
+@pytest.fixture(scope="session")
+def flow_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A DuckDB store holding real flow-model runs: the shipped winter example run for 2
+    replications through :func:`lsr.flow.experiment.run_experiment`, saved with
+    :func:`lsr.data.flow_store.save_flow_run` as an unscaled run (no area, with daily series),
+    and its totals saved again as sweep-style runs (no daily series) for the demo area and for
+    another area."""
+    from lsr.data.flow_store import save_flow_run
+    from lsr.data.scenario_files import example_path, load_scenario_file
+    from lsr.data.store import connect
+    from lsr.flow.experiment import run_experiment
+
+    path = tmp_path_factory.mktemp("flow") / "flow.duckdb"
+    sf = load_scenario_file(example_path("winter"))
+    result = run_experiment(sf, replications=2, seed=7, engine="compiled")
+    con = connect(path)
+    try:
+        common = {
+            "scenario_file": str(sf.source),
+            "scenario_name": result.name,
+            "replications": result.replications,
+            "seed": 7,
+            "engine": "compiled",
+            "results": result.results,
+        }
+        runs = {
+            "example": save_flow_run(con, daily=result.daily, **common),
+            "area": save_flow_run(con, area_code=DEMO_AREA, **common),
+            "other": save_flow_run(con, area_code=OTHER_AREA, **common),
+        }
+    finally:
+        con.close()
+    areas = {"area": DEMO_AREA, "other": OTHER_AREA}
+    return {"path": path, "runs": runs, "result": result, "areas": areas}

@@ -4,6 +4,7 @@ accessibility checks at WCAG 2.2 AA. Skipped when /usr/bin/chromium is not insta
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,20 @@ def test_report_download(site: Any, page: Any) -> None:
     assert download.suggested_filename == "oxfordshire-progress-report.pdf"
     data = Path(download.path()).read_bytes()
     assert data.startswith(b"%PDF")
+
+
+def test_scenario_results_accessibility(
+    site: Any, page: Any, settings: Any, flow_store: dict[str, Any]
+) -> None:
+    base, review = site
+    settings.LSR_DB = str(flow_store["path"])
+    _login(page, base, "viewer")
+    page.get_by_role("link", name="Scenario results", exact=True).click()
+    assert page.get_by_role("heading", name="Scenario results").is_visible()
+    _axe(page)
+    run_id = flow_store["runs"]["example"]
+    page.locator(f'a[href="/reviews/{review.pk}/scenarios/{run_id}/"]').click()
+    assert page.get_by_role("img", name=re.compile("Daily delayed patients")).count() == 1
+    page.get_by_text("Data for figure 1").click()
+    assert page.get_by_role("table", name=re.compile("average per day by week")).is_visible()
+    _axe(page)

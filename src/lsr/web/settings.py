@@ -132,7 +132,14 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "lsr-web.sqlite3",
-            "OPTIONS": {"timeout": 20},
+            # WAL lets readers run while a request writes (every request saves its session);
+            # IMMEDIATE takes the write lock at BEGIN, so waiting writers queue on the busy
+            # timeout instead of failing on a read-to-write upgrade.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

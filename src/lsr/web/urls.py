@@ -9,6 +9,7 @@ from lsr.web.plan import views_actions as actions
 from lsr.web.plan import views_auth as auth
 from lsr.web.plan import views_overview as overview
 from lsr.web.plan import views_review as review
+from lsr.web.plan import views_simulations as simulations
 
 urlpatterns = [
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
@@ -33,6 +34,12 @@ urlpatterns = [
         "reviews/<int:review_id>/report/download.<str:fmt>",
         review.report_download,
         name="report_download",
+    ),
+    path("reviews/<int:review_id>/scenarios/", simulations.simulation_list, name="simulations"),
+    path(
+        "reviews/<int:review_id>/scenarios/<str:run_id>/",
+        simulations.simulation_detail,
+        name="simulation_detail",
     ),
     path("reviews/<int:review_id>/audit/", review.audit_log, name="audit_log"),
     path(

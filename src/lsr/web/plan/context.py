@@ -23,6 +23,8 @@ _NAV = {
     "area_create": "findings",
     "report": "report",
     "audit_log": "audit",
+    "simulations": "simulations",
+    "simulation_detail": "simulations",
 }
 
 

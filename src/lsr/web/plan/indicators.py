@@ -72,7 +72,45 @@ def profile_context(area_code: str, *, charts: bool = True) -> dict[str, Any]:
         return _context(str(store_path()), area_code, charts)
 
 
+@lru_cache(maxsize=64)
+def _section_html(path: str, area_code: str) -> str:
+    from django.template.loader import render_to_string
+
+    from lsr.report.render import icon_svg
+
+    context = _context(path, area_code, True)
+    summary = [
+        {
+            **row,
+            "variation_svg": icon_svg(row["variation"]),
+            "assurance_svg": icon_svg(row["assurance"]),
+        }
+        for row in context.get("summary", [])
+    ]
+    keys = ("figures", "overview", "synthetic_label", "synthetic_names", "sources", "profile")
+    return render_to_string(
+        "plan/_indicators.html",
+        {"profile_error": "", "summary": summary, **{k: context.get(k) for k in keys}},
+    )
+
+
+def indicator_section_html(area_code: str) -> str:
+    """The overview's indicator section (summary table, charts, sentences, sources) as HTML.
+
+    It is the same for every user, so it is rendered once per store and area and cached; a
+    store without the area gives a warning instead (not cached: the store may be loaded later).
+    """
+    from django.template.loader import render_to_string
+
+    try:
+        with _lock:
+            return _section_html(str(store_path()), area_code)
+    except LookupError as exc:
+        return render_to_string("plan/_indicators.html", {"profile_error": str(exc)})
+
+
 def clear_cache() -> None:
+    _section_html.cache_clear()
     _national.cache_clear()
     _profile.cache_clear()
     _context.cache_clear()

@@ -76,7 +76,7 @@ def board(request: HttpRequest, review_id: int) -> HttpResponse:
         "actions": actions,
         "can_create": permissions.can_create_action(request.user, review),
         "can_import": permissions.can_import(request.user, review),
-        "editable": {a.pk for a in actions if permissions.can_edit_action(request.user, a)},
+        "editable": permissions.editable_action_ids(request.user, review, actions),
     }
     if getattr(request, "htmx", False):
         return render(request, "plan/_action_table.html", context)

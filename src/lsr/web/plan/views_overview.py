@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 
-from lsr.report.render import icon_svg
 from lsr.web.plan import permissions
-from lsr.web.plan.indicators import profile_context
-from lsr.web.plan.models import Action, Review
+from lsr.web.plan.indicators import indicator_section_html
+from lsr.web.plan.models import Action, Review, rag_for
 
 
 @login_required
@@ -29,43 +30,21 @@ def review_for(request: HttpRequest, review_id: int) -> Review:
 @login_required
 def overview(request: HttpRequest, review_id: int) -> HttpResponse:
     review = review_for(request, review_id)
-    try:
-        context = profile_context(review.area_code)
-        error = ""
-    except LookupError as exc:
-        context, error = {}, str(exc)
-    summary = [
-        {
-            **row,
-            "variation_svg": icon_svg(row["variation"]),
-            "assurance_svg": icon_svg(row["assurance"]),
-        }
-        for row in context.get("summary", [])
-    ]
-    actions = list(Action.objects.filter(review=review))
+    today = timezone.localdate()
     rag_counts: dict[str, int] = {}
-    for a in actions:
-        label = a.rag().label
+    action_count = 0
+    rows = Action.objects.filter(review=review).order_by().values_list("status", "due")
+    for status, due in rows:
+        label = rag_for(status, due, today).label
         rag_counts[label] = rag_counts.get(label, 0) + 1
+        action_count += 1
     return render(
         request,
         "plan/overview.html",
         {
             "review": review,
-            "profile_error": error,
             "rag_counts": sorted(rag_counts.items()),
-            "action_count": len(actions),
-            "summary": summary,
-            **{
-                k: context.get(k)
-                for k in (
-                    "figures",
-                    "overview",
-                    "synthetic_label",
-                    "synthetic_names",
-                    "sources",
-                    "profile",
-                )
-            },
+            "action_count": action_count,
+            "indicators_html": mark_safe(indicator_section_html(review.area_code)),
         },
     )
