@@ -25,6 +25,7 @@ from lsr.flow.engine_reference import (
     R_G,
     SERVICE_DONE,
     PatientRecords,
+    superseded_changes,
 )
 from lsr.flow.sampling import ASSESSORS, N_RESOURCES, FlowInputs
 
@@ -94,6 +95,7 @@ def _run(
     cap_time: np.ndarray,
     cap_resource: np.ndarray,
     cap_value: np.ndarray,
+    cap_superseded: np.ndarray,
     overflow_lose: np.ndarray,
     chc_hospital: bool,
     horizon: float,
@@ -191,6 +193,8 @@ def _run(
             busy[s] -= 1
             drain_r = s
         else:  # CAP_CHANGE
+            if cap_superseded[ident]:
+                continue  # a later change of the same resource at this instant wins
             r = cap_resource[ident]
             cap[r] = cap_value[ident]
             drain_r = r
@@ -329,6 +333,7 @@ def simulate(inputs: FlowInputs) -> PatientRecords:
         np.ascontiguousarray(x.cap_time, dtype=np.float64),
         np.ascontiguousarray(x.cap_resource, dtype=np.int64),
         np.ascontiguousarray(x.cap_value, dtype=np.int64),
+        np.ascontiguousarray(superseded_changes(x.cap_time, x.cap_resource), dtype=np.bool_),
         np.ascontiguousarray(x.overflow_lose, dtype=np.bool_),
         bool(x.chc_in_hospital),
         float(x.horizon),

@@ -12,6 +12,7 @@ priority    event                         what happens
 1           CHC assessment complete       assessor freed (next in the assessor queue starts);
                                           the patient requests the downstream service
 2           capacity change               new capacity; queue heads move in if places free
+                                          (a change superseded at the same instant is ignored)
 3           medically fit                 pathway 0 leaves; CHC in hospital joins the assessor
                                           queue; others request their service
 4           arrival                       the patient takes an acute bed; fit after acute LOS
@@ -26,7 +27,11 @@ written below) so both engines schedule in the same order.
 Requesting a service: if a place is free (and nobody is queueing) the patient moves (leaving the
 acute bed); if full and the overflow rule is ``"lose"`` the patient leaves at once, counted as
 overflow; if ``"wait"`` the patient joins the service's FIFO queue and stays in the acute bed,
-delayed with a reason code. Capacity decreases never evict anyone. On leaving the acute bed a
+delayed with a reason code. Capacity decreases never evict anyone. Several changes of one
+resource at the same instant act as the last of them alone (as
+:meth:`~lsr.flow.sampling.FlowInputs.capacity_at` defines the capacity in force): the earlier
+ones are superseded and ignored, so no one is admitted on a capacity that is never in force
+for any length of time. On leaving the acute bed a
 patient marked ``readmitted`` takes the next reserve slot, arriving ``readmission_delay`` days
 later (if the reserve is exhausted the readmission is dropped and counted).
 """
@@ -123,6 +128,22 @@ _FLOATS = {
 }
 
 
+def superseded_changes(cap_time: np.ndarray, cap_resource: np.ndarray) -> np.ndarray:
+    """``bool[k]``: capacity change ``k`` is followed, at the same instant, by a later change
+    (a larger index) of the same resource, so it is never in force and is ignored.
+    ``cap_time`` is sorted, so only the run of changes at the same instant is looked at."""
+    k = cap_time.shape[0]
+    out = np.zeros(k, dtype=bool)
+    for i in range(k):
+        j = i + 1
+        while j < k and cap_time[j] == cap_time[i]:
+            if cap_resource[j] == cap_resource[i]:
+                out[i] = True
+                break
+            j += 1
+    return out
+
+
 def wait_reason(pathway: int, self_funder: bool, nursing: bool) -> int:
     """Reason code for waiting for the service of ``pathway`` (1-3)."""
     if pathway == 1:
@@ -150,6 +171,7 @@ def simulate_reference(inputs: FlowInputs) -> PatientRecords:
     lose = x.overflow_lose.tolist()
     chc_hospital = bool(x.chc_in_hospital)
     horizon = x.horizon
+    superseded = superseded_changes(x.cap_time, x.cap_resource).tolist()
 
     nan = float("nan")
     arrival = [nan] * n
@@ -268,6 +290,8 @@ def simulate_reference(inputs: FlowInputs) -> PatientRecords:
             busy[s] -= 1
             drain(s, t)
         else:  # CAP_CHANGE
+            if superseded[ident]:
+                continue  # a later change of the same resource at this instant wins
             r = int(x.cap_resource[ident])
             cap[r] = int(x.cap_value[ident])
             drain(r, t)
