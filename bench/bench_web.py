@@ -1,30 +1,42 @@
-"""Benchmark: the web application under 50 concurrent logged-in clients, on loopback.
+"""Benchmark: the web application under 50 concurrent logged-in users, on loopback.
 
-A server process is started the way ``lsr serve`` runs the app (Django's threaded WSGI server,
-``django.core.servers.basehttp.ThreadedWSGIServer``, static files served by it, no reloader,
-request logging off) on 127.0.0.1 and a free port, with a fresh temporary SQLite database
-migrated and seeded with the Oxfordshire demo (``lsr.web.plan.demo.seed_demo``) and, unless
-``--db`` is given, a fresh embedded DuckDB store built in the same temporary folder. The listen
-backlog is raised to 128 so that 50 clients connecting at once are not refused.
+The server is started exactly as ``lsr serve`` starts it: a child process runs the ``lsr serve``
+command (``lsr.cli.main.app``) on 127.0.0.1 and a free port, with ``--data-dir`` a fresh
+temporary folder (so a fresh SQLite database, migrated and seeded with the Oxfordshire demo) and
+``--db`` a fresh embedded DuckDB store built there (or ``--db STORE``). By default that is
+gunicorn with ``--workers`` worker processes (default: one per CPU core, as ``lsr serve``) of 4
+threads; ``--dev`` benchmarks Django's single-process threaded development server instead
+(``lsr serve --dev``, what ``lsr serve`` ran before it had workers).
 
-This process then logs ``--clients`` clients in (demo users in turn; http.client with their own
-cookies and CSRF token, at most 4 logins at once because each Argon2 check uses ~100 MB), and:
+This process logs ``--clients`` clients in (demo users in turn; http.client with their own
+cookies and CSRF token, at most 4 logins at once because each Argon2 check uses ~100 MB), times
+the **cold** first request of the area overview (the indicator profile is computed once per
+worker process and cached) and of the action list, one client alone, warms up (every client
+requests each page once, not timed), and then measures two cases, each page in turn: the area
+overview, the action list and, as **baselines** under the same load from the same server in the
+same run, a static file (``lsr/web.css``) and the login page (anonymous). A new connection per
+request.
 
-1. times the **cold** first request of the area overview (the indicator profile is computed
-   once per process and cached) and of the action list, one client alone;
-2. warms up: every client requests each page once (not timed);
-3. for each page in turn, all clients start together and each requests it ``--requests`` times,
-   one after another (a new connection per request): the area overview, the action list, and the
-   **baselines** under the same load from the same server: a static file (``lsr/web.css``) and
-   the login page (anonymous).
+(a) **Concurrent users** (the target case): each client waits a think time between its
+    requests, as a user reads a page; the usual meaning of "N concurrent users" in load
+    testing. Think times are drawn uniformly from 0.5x to 1.5x ``--think-time`` (default 1 s;
+    seeded), and each client's first request is delayed by a random fraction of one think time,
+    so the clients do not all fire at the same instant on every round.
+(b) **Stress** (no think time, the measurement this benchmark made before ``--think-time``
+    existed): all clients start together and each sends its next request as soon as the last
+    one is answered. This measures a saturated server: latency is then bounded below by
+    clients / throughput (Little's law), not by the work a request needs.
 
-Printed per page: p50, p95 and max latency (ms), throughput (requests/s over the phase), errors,
-p95 against the target (p95 < 200 ms) and the ratio page p95 / baseline p95.
+Printed per case and page: p50, p95 and max latency (ms), throughput (requests/s over the
+phase), errors, p95 against the target (p95 < 200 ms; it applies to case (a)) and the ratios page
+p95 / static p95 and page p95 / login p95.
 
-Bounded: ``--clients`` x ``--requests`` per page, a 30 s timeout per request and an overall
-``--max-seconds`` after which clients stop and the server process exits by itself. Loopback only.
+Bounded: ``--clients`` x ``--requests`` per page and case, a 30 s timeout per request and an
+overall ``--max-seconds`` after which clients stop and the server stops by itself (SIGTERM to
+itself, then exit). Loopback only.
 
-Run: .venv/bin/python bench/bench_web.py [--clients 50] [--requests 20] [--db STORE]
+Run: .venv/bin/python bench/bench_web.py [--clients 50] [--requests 20] [--think-time 1]
+     [--workers N | --dev] [--db STORE] [--max-seconds 900]
 """
 
 from __future__ import annotations
@@ -32,7 +44,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import re
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -55,49 +70,34 @@ USERS = ("viewer", "lead", "partner", "partner2", "reviewer", "admin")
 # --------------------------------------------------------------------------------------------
 
 
-def serve(data_dir: Path, db: str | None, max_seconds: float) -> None:
-    """Child process: migrate, seed, serve on a free loopback port; print ``READY port id``."""
-    os.environ["LSR_WEB_DATA_DIR"] = str(data_dir)
-    os.environ["LSR_WEB_SECURE_COOKIES"] = "0"  # plain HTTP on loopback, as `lsr serve` does
-    os.environ["DJANGO_SETTINGS_MODULE"] = "lsr.web.settings"
-    if db:
-        os.environ["LSR_DB"] = db
-    else:
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(data_dir: Path, db: str | None, port: int, args: argparse.Namespace) -> None:
+    """Child process: run ``lsr serve`` (the command itself) on ``port``; stop by itself."""
+    if not db:
         from lsr.data.default import ensure_default_store
 
         store = data_dir / "lsr.duckdb"
         ensure_default_store(store)
-        os.environ["LSR_DB"] = str(store)
+        db = str(store)
 
-    import django
+    def stop() -> None:  # gunicorn's master stops its workers on SIGTERM
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(15)
+        os._exit(0)
 
-    django.setup()
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.core.management import call_command
-    from django.core.servers.basehttp import (
-        ThreadedWSGIServer,
-        WSGIRequestHandler,
-        get_internal_wsgi_application,
-    )
+    timer = threading.Timer(args.max_seconds, stop)
+    timer.daemon = True
+    timer.start()
+    from lsr.cli.main import app
 
-    from lsr.web.plan.demo import seed_demo
-
-    call_command("migrate", interactive=False, verbosity=0)
-    review = seed_demo()
-
-    class Quiet(WSGIRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    class Server(ThreadedWSGIServer):
-        request_queue_size = 128
-
-    server = Server((HOST, 0), Quiet, ipv6=False)
-    server.set_app(StaticFilesHandler(get_internal_wsgi_application()))
-    # Stop by itself even if the parent never says so.
-    threading.Timer(max_seconds, lambda: os._exit(0)).start()
-    print(f"READY {server.server_address[1]} {review.pk}", flush=True)
-    server.serve_forever()
+    argv = ["serve", "--host", HOST, "--port", str(port), "--data-dir", str(data_dir), "--db", db]
+    argv += ["--dev"] if args.dev else ["--workers", str(args.workers)]
+    app(argv)
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,21 +165,34 @@ def check(page: str, status: int, body: str) -> bool:
 
 
 def run_phase(
-    clients: list[Client], page: str, path: str, requests: int, deadline: float
+    clients: list[Client],
+    page: str,
+    path: str,
+    requests: int,
+    deadline: float,
+    think: float,
+    seed: int,
 ) -> dict[str, float]:
-    """All clients start together; each requests ``path`` ``requests`` times in turn."""
+    """Each client requests ``path`` ``requests`` times in turn. ``think`` 0: all start together
+    and send the next request at once; otherwise each starts after a random fraction of one
+    think time and waits 0.5-1.5 x ``think`` (uniform) after each answer."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     barrier = threading.Barrier(len(clients) + 1)
 
-    def work(c: Client) -> None:
+    def work(i: int, c: Client) -> None:
+        rng = random.Random(seed * 1000 + i)
         mine: list[float] = []
         bad = 0
         barrier.wait()
-        for _ in range(requests):
+        if think:
+            time.sleep(rng.uniform(0, think))
+        for k in range(requests):
             if time.monotonic() > deadline:
                 break
+            if think and k:
+                time.sleep(rng.uniform(0.5 * think, 1.5 * think))
             try:
                 status, body, _, elapsed = c.request("GET", path)
             except OSError:
@@ -191,7 +204,9 @@ def run_phase(
             latencies.extend(mine)
             errors[0] += bad
 
-    threads = [threading.Thread(target=work, args=(c,), daemon=True) for c in clients]
+    threads = [
+        threading.Thread(target=work, args=(i, c), daemon=True) for i, c in enumerate(clients)
+    ]
     for t in threads:
         t.start()
     barrier.wait()
@@ -212,48 +227,127 @@ def run_phase(
     }
 
 
+def wait_ready(port: int, server: subprocess.Popen[bytes], limit: float) -> None:
+    """Poll the login page until the server answers (it migrates and seeds first)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if server.poll() is not None:
+            raise SystemExit(f"server exited with code {server.returncode}")
+        try:
+            if Client(port).request("GET", "/accounts/login/")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise SystemExit(f"server not ready after {limit:.0f} s")
+
+
 def main() -> None:
+    from lsr.web.server import default_workers
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=20, help="requests per client per page")
+    parser.add_argument(
+        "--requests", type=int, default=20, help="requests per client per page and case"
+    )
+    parser.add_argument(
+        "--think-time",
+        type=float,
+        default=1.0,
+        help="mean seconds a user waits between requests in case (a) (default 1)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="gunicorn worker processes (default: CPU cores, as lsr serve)",
+    )
+    parser.add_argument(
+        "--dev", action="store_true", help="Django's development server (lsr serve --dev)"
+    )
     parser.add_argument("--db", help="DuckDB store (default: a fresh embedded store)")
-    parser.add_argument("--max-seconds", type=float, default=600.0)
+    parser.add_argument("--seed", type=int, default=1, help="seed of the think times")
+    parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--serve", help=argparse.SUPPRESS)  # internal: child server process
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.clients <= 200 or not 1 <= args.requests <= 1000:
         parser.error("--clients must be 1-200 and --requests 1-1000")
+    if not 0 < args.think_time <= 30 or not 1 <= args.workers <= 64:
+        parser.error("--think-time must be in (0, 30] and --workers 1-64")
     if args.serve:
-        serve(Path(args.serve), args.db, args.max_seconds)
+        serve(Path(args.serve), args.db, args.port, args)
         return
 
     deadline = time.monotonic() + args.max_seconds - 30
     with tempfile.TemporaryDirectory(prefix="lsr-bench-web-") as tmp:
-        cmd = [sys.executable, __file__, "--serve", tmp, "--max-seconds", str(args.max_seconds)]
+        port = free_port()
+        cmd = [sys.executable, __file__, "--serve", tmp, "--port", str(port)]
+        cmd += ["--max-seconds", str(args.max_seconds)]
+        cmd += ["--dev"] if args.dev else ["--workers", str(args.workers)]
         if args.db:
             cmd += ["--db", args.db]
         started = time.perf_counter()
-        server = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        log_path = Path(tmp) / "server.log"
+        with log_path.open("wb") as log:
+            server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         try:
-            line = server.stdout.readline() if server.stdout else ""
-            if not line.startswith("READY"):
-                raise SystemExit(f"server did not start: {line!r}")
-            _, port_text, review_text = line.split()
-            port, review = int(port_text), int(review_text)
-            print(
-                f"Server: pid {server.pid}, http://{HOST}:{port}/ (threaded WSGI, fresh SQLite + "
-                f"demo seed), ready in {time.perf_counter() - started:.1f} s"
+            try:
+                wait_ready(port, server, 300)
+            except SystemExit:
+                print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+                raise
+            how = (
+                "lsr serve --dev: Django's threaded development server, one process"
+                if args.dev
+                else f"lsr serve --workers {args.workers}: gunicorn, {args.workers} worker "
+                "processes x 4 threads"
             )
-            bench(port, review, args, deadline)
+            print(
+                f"Server: pid {server.pid}, http://{HOST}:{port}/ ({how}; fresh SQLite + demo "
+                f"seed), ready in {time.perf_counter() - started:.1f} s; {os.cpu_count()} CPUs"
+            )
+            bench(port, args, deadline)
         finally:
             server.terminate()
             try:
-                server.wait(10)
+                server.wait(20)
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
 
 
-def bench(port: int, review: int, args: argparse.Namespace, deadline: float) -> None:
+LABELS = {
+    "static": "baseline: static file",
+    "login": "baseline: login page",
+    "overview": "area overview",
+    "actions": "action list",
+}
+
+
+def report(title: str, results: dict[str, dict[str, float]], target: bool) -> None:
+    print(f"\n{title}")
+    header = (
+        f"{'page':<30}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>8}{'errors':>8}"
+        f"{'p95/static':>12}{'p95/login':>11}  target p95<200ms"
+    )
+    print(header)
+    print("-" * len(header))
+    for page, r in results.items():
+        verdict = ""
+        if page in ("overview", "actions"):
+            verdict = "PASS" if r["p95"] < TARGET_P95_MS else "MISS"
+            if not target:
+                verdict = f"({verdict}; target is for case a)"
+        print(
+            f"{LABELS[page]:<30}{r['n']:>6.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['max']:>9.1f}"
+            f"{r['rps']:>8.1f}{r['errors']:>8.0f}"
+            f"{r['p95'] / results['static']['p95']:>12.1f}"
+            f"{r['p95'] / results['login']['p95']:>11.1f}  {verdict}"
+        )
+
+
+def bench(port: int, args: argparse.Namespace, deadline: float) -> None:
     clients = [Client(port) for _ in range(args.clients)]
     gate = threading.Semaphore(LOGIN_CONCURRENCY)
     failures: list[str] = []
@@ -277,6 +371,12 @@ def bench(port: int, review: int, args: argparse.Namespace, deadline: float) -> 
         f"Logged in {len(clients)} clients in {time.perf_counter() - t0:.1f} s "
         f"(at most {LOGIN_CONCURRENCY} at once; not timed below)"
     )
+    # The seeded demo is the only review: home redirects to its overview.
+    status, _, headers, _ = clients[0].request("GET", "/")
+    match = re.search(r"/reviews/(\d+)/", headers.get("Location", ""))
+    if status != 302 or not match:
+        raise SystemExit(f"home page: expected a redirect to the review, got HTTP {status}")
+    review = int(match.group(1))
 
     pages = {
         "overview": f"/reviews/{review}/",
@@ -295,37 +395,33 @@ def bench(port: int, review: int, args: argparse.Namespace, deadline: float) -> 
             c.request("GET", pages[page])
         a.request("GET", pages["login"])
 
-    results = {}
-    for page in ("static", "login", "overview", "actions"):
-        who = anonymous if page in ("static", "login") else clients
-        results[page] = run_phase(who, page, pages[page], args.requests, deadline)
-
     print(
-        f"\n{args.clients} concurrent clients x {args.requests} requests per page "
-        f"(new connection per request), loopback"
+        "Measurement: the target (p95 < 200 ms) is judged on case (a), users with think time; "
+        "case (b), no think time, is the measurement this benchmark made before --think-time "
+        "existed, kept as a stress case."
     )
-    header = (
-        f"{'page':<30}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>8}{'errors':>8}"
-        f"{'p95/static':>12}{'p95/login':>11}  target p95<200ms"
+    cases = (
+        (
+            "a",
+            args.think_time,
+            f"(a) {args.clients} concurrent users: think time 0.5-1.5 x {args.think_time:g} s "
+            f"between requests, {args.requests} requests per user per page",
+        ),
+        (
+            "b",
+            0.0,
+            f"(b) stress: {args.clients} clients, NO think time (each sends its next request "
+            f"as soon as the last is answered), {args.requests} requests per client per page",
+        ),
     )
-    print(header)
-    print("-" * len(header))
-    labels = {
-        "static": "baseline: static file",
-        "login": "baseline: login page",
-        "overview": "area overview",
-        "actions": "action list",
-    }
-    for page, r in results.items():
-        verdict = ""
-        if page in ("overview", "actions"):
-            verdict = "PASS" if r["p95"] < TARGET_P95_MS else "MISS"
-        print(
-            f"{labels[page]:<30}{r['n']:>6.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['max']:>9.1f}"
-            f"{r['rps']:>8.1f}{r['errors']:>8.0f}"
-            f"{r['p95'] / results['static']['p95']:>12.1f}"
-            f"{r['p95'] / results['login']['p95']:>11.1f}  {verdict}"
-        )
+    for case, think, title in cases:
+        results = {}
+        for page in ("static", "login", "overview", "actions"):
+            who = anonymous if page in ("static", "login") else clients
+            results[page] = run_phase(
+                who, page, pages[page], args.requests, deadline, think, args.seed
+            )
+        report(title + "; new connection per request, loopback", results, case == "a")
 
 
 if __name__ == "__main__":

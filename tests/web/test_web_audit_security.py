@@ -215,7 +215,12 @@ def test_security_settings() -> None:
     reload(real)
     assert real.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     assert real.X_FRAME_OPTIONS == "DENY"
-    assert real.SESSION_SAVE_EVERY_REQUEST and real.SESSION_COOKIE_AGE == 1800
+    # Idle timeout: 30 minutes, refreshed by the middleware at most once a minute (not a
+    # session write per request); see test_web_serving.py.
+    assert real.SESSION_COOKIE_AGE == 1800 and real.LSR_SESSION_REFRESH_SECONDS == 60
+    assert not real.SESSION_SAVE_EVERY_REQUEST
+    sessions = real.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+    assert real.MIDDLEWARE[sessions + 1] == "lsr.web.plan.middleware.SessionIdleRefreshMiddleware"
     assert real.CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"] == ["'self'"]
 
 

@@ -25,7 +25,9 @@ def test_board_query_count_does_not_grow_with_actions(
 ) -> None:
     client = client_for("partner")
     assert Action.objects.filter(review=demo).count() >= 10
-    with django_assert_max_num_queries(14):
+    # The first request after force_login refreshes the session expiry (a write); not counted.
+    assert client.get(f"/reviews/{demo.pk}/actions/").status_code == 200
+    with django_assert_max_num_queries(9):
         assert client.get(f"/reviews/{demo.pk}/actions/").status_code == 200
 
 

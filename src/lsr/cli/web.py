@@ -1,4 +1,5 @@
-"""``lsr serve``: run the web application locally (SQLite under the user data directory)."""
+"""``lsr serve``: run the web application (SQLite under the user data directory by default):
+gunicorn with one worker process per CPU core, or Django's development server with ``--dev``."""
 
 from __future__ import annotations
 
@@ -27,10 +28,29 @@ def serve(
             file_okay=False,
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes (gunicorn, gthread workers). Default: one per CPU core.",
+            min=1,
+        ),
+    ] = None,
+    threads: Annotated[int, typer.Option(help="Threads per worker process.", min=1)] = 4,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Django's single-process development server (runserver) instead of gunicorn.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the action plan and progress review web application (demo data on first run)."""
     if not 0 < port < 65536:
         raise ValueError("--port must be between 1 and 65535")
+    from lsr.web import server
+
+    if workers is None:
+        workers = server.default_workers()
     if data_dir is not None:
         os.environ["LSR_WEB_DATA_DIR"] = str(data_dir)
     if db is not None:
@@ -71,11 +91,13 @@ def serve(
             "this beyond this machine.",
             highlight=False,
         )
-    console.print("Press Ctrl+C to stop.\n")
-    call_command(
-        "runserver",
-        f"{url_host}:{port}",
-        use_reloader=False,
-        use_threading=True,
-        insecure_serving=True,
-    )
+    if dev:
+        console.print("Django development server (one process). Press Ctrl+C to stop.\n")
+        server.run_dev(host, port)
+    else:
+        console.print(
+            f"gunicorn: {workers} worker process{'es' if workers != 1 else ''} x {threads} "
+            "threads. Press Ctrl+C to stop.\n",
+            highlight=False,
+        )
+        server.run_gunicorn(host, port, workers, threads)

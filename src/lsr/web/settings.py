@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "lsr.web.plan.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -132,7 +133,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "lsr-web.sqlite3",
-            # WAL lets readers run while a request writes (every request saves its session);
+            # WAL lets readers run while a request writes (a save, a session refresh);
             # IMMEDIATE takes the write lock at BEGIN, so waiting writers queue on the busy
             # timeout instead of failing on a read-to-write upgrade.
             "OPTIONS": {
@@ -163,10 +164,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions: 30 minutes idle, renewed on every request; cookies secure unless configured off.
+# Sessions: 30 minutes idle. The expiry is pushed forward by SessionIdleRefreshMiddleware at
+# most once every LSR_SESSION_REFRESH_SECONDS (instead of SESSION_SAVE_EVERY_REQUEST, a database
+# write per request), so a session ends 29-30 minutes after its last request. Cookies secure
+# unless configured off.
 SECURE_COOKIES = _flag("LSR_WEB_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+LSR_SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True

@@ -8,6 +8,9 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from lsr.core.indicators import INDICATORS
 from lsr.web.plan.models import (
@@ -27,6 +30,35 @@ _INPUT = {"class": "nhsuk-input"}
 _TEXTAREA = {"class": "nhsuk-textarea", "rows": 4}
 _SELECT = {"class": "nhsuk-select"}
 _DATE = {"class": "nhsuk-input nhsuk-input--width-10", "type": "date"}
+
+
+class Select(forms.Select):
+    """``forms.Select`` that writes its HTML in Python instead of rendering Django's
+    ``select.html`` template with one ``{% include %}`` per option (a quarter of the action
+    list's rendering time). Same context (``get_context``), same markup, every value escaped
+    (``format_html``, ``flatatt``); a test compares it with Django's rendering."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            parts.extend(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    str(option["value"]),
+                    flatatt(option["attrs"]),
+                    option["label"],
+                )
+                for option in group_choices
+            )
+            if group_name:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))
 
 
 class ActionForm(forms.ModelForm):
@@ -61,13 +93,13 @@ class ActionForm(forms.ModelForm):
         widgets: ClassVar[dict[str, Any]] = {
             "reference": forms.TextInput(attrs={"class": "nhsuk-input nhsuk-input--width-10"}),
             "what": forms.Textarea(attrs=_TEXTAREA),
-            "area": forms.Select(attrs=_SELECT),
-            "theme": forms.Select(attrs=_SELECT),
-            "owner_organisation": forms.Select(attrs=_SELECT),
+            "area": Select(attrs=_SELECT),
+            "theme": Select(attrs=_SELECT),
+            "owner_organisation": Select(attrs=_SELECT),
             "owner_person": forms.TextInput(attrs=_INPUT),
             "start": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
             "due": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
-            "status": forms.Select(attrs=_SELECT),
+            "status": Select(attrs=_SELECT),
             "evidence_notes": forms.Textarea(attrs=_TEXTAREA),
         }
         labels: ClassVar[dict[str, str]] = {"owner_organisation": "Owner organisation"}
@@ -170,7 +202,7 @@ class AreaForm(forms.ModelForm):
         model = AreaForImprovement
         fields: ClassVar[list[str]] = ["priority_group", "text", "order"]
         widgets: ClassVar[dict[str, Any]] = {
-            "priority_group": forms.Select(attrs=_SELECT),
+            "priority_group": Select(attrs=_SELECT),
             "text": forms.Textarea(attrs=_TEXTAREA),
             "order": forms.NumberInput(attrs={"class": "nhsuk-input nhsuk-input--width-4"}),
         }
@@ -181,19 +213,19 @@ class BoardFilterForm(forms.Form):
         queryset=Theme.objects.none(),
         required=False,
         empty_label="All themes",
-        widget=forms.Select(attrs=_SELECT),
+        widget=Select(attrs=_SELECT),
     )
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.all(),
         required=False,
         empty_label="All organisations",
         label="Owner organisation",
-        widget=forms.Select(attrs=_SELECT),
+        widget=Select(attrs=_SELECT),
     )
     status = forms.ChoiceField(
         choices=[("", "All statuses"), *Status.choices],
         required=False,
-        widget=forms.Select(attrs=_SELECT),
+        widget=Select(attrs=_SELECT),
     )
     overdue = forms.BooleanField(
         required=False,

@@ -29,8 +29,15 @@ from lsr.web.plan.models import Action, Organisation, Profile, Review, Role
 
 
 def profile_of(user: Any) -> Profile | None:
+    """The user's profile, read once per user object with its organisation (one query) and kept
+    in the user's ``lsr_profile`` cache, as Django keeps a related object once read."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
+    related = user.__class__.lsr_profile.related  # __class__: request.user is a lazy object
+    if not related.is_cached(user):
+        related.set_cached_value(
+            user, Profile.objects.select_related("organisation").filter(user=user).first()
+        )
     try:
         return user.lsr_profile  # type: ignore[no-any-return]
     except Profile.DoesNotExist:
@@ -58,9 +65,20 @@ def visible_reviews(user: Any) -> QuerySet[Review]:
 
 
 def can_view_review(user: Any, review: Review) -> bool:
+    """Whether ``user`` may read ``review``. The membership answer is kept on the user object
+    (``request.user`` is loaded afresh for every request, so this is one query per review per
+    request however many checks a page makes), like the profile it is read from."""
     if role_of(user) is None:
         return False
-    return sees_all_reviews(user) or visible_reviews(user).filter(pk=review.pk).exists()
+    if sees_all_reviews(user):
+        return True
+    memo: dict[int, bool] | None = getattr(user, "_lsr_review_access", None)
+    if memo is None:
+        memo = {}
+        user._lsr_review_access = memo
+    if review.pk not in memo:
+        memo[review.pk] = visible_reviews(user).filter(pk=review.pk).exists()
+    return memo[review.pk]
 
 
 def can_create_action(user: Any, review: Review, organisation: Organisation | None = None) -> bool:
