@@ -86,3 +86,51 @@ def test_calibrate_writes_a_loadable_scenario(store: Path, tmp_path: Path) -> No
     sf = load_scenario_file(out)
     assert "Hartlepool" in sf.name
     assert sf.population_65 == pytest.approx(17_702)
+
+
+def _short_example(tmp_path: Path, area: str | None = None) -> Path:
+    text = example_path().read_text(encoding="utf-8")
+    text = text.replace("days: 182 ", "days: 70 ").replace("warm_up_days: 90 ", "warm_up_days: 30 ")
+    if area is not None:
+        text = text.replace("name: Winter 2018/19", f"area: {area}\nname: Winter 2018/19", 1)
+    path = tmp_path / "short.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_simulate_with_an_area_compares_with_its_indicators(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = runner.invoke(
+        app,
+        ["simulate", str(_short_example(tmp_path)), "-n", "2", "--area", "hartlepool",
+         "--out", str(out), "--db", str(store)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Flows out of acute beds" in result.stdout and "All leaving" in result.stdout
+    assert "Hartlepool (E06000001)" in result.stdout and "SYNTHETIC" in result.stdout
+    html = (out / "simulation.html").read_text(encoding="utf-8")
+    assert 'id="figure-6"' in html and "Observed: Hartlepool" in html
+
+
+def test_simulate_area_from_the_scenario_file(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    path = _short_example(tmp_path, area="E06000001")
+    result = runner.invoke(
+        app, ["simulate", str(path), "-n", "2", "--out", str(out), "--db", str(store)]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'id="figure-4"' in (out / "simulation.html").read_text(encoding="utf-8")
+
+
+def test_simulate_unknown_area_is_one_clear_error(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = runner.invoke(
+        app,
+        ["simulate", str(_short_example(tmp_path)), "-n", "2", "--area", "Atlantis",
+         "--out", str(out), "--db", str(store)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Atlantis" in lines[0] and "lsr areas" in lines[0]
+    assert "Traceback" not in result.output
+    assert not out.exists()  # failed before simulating

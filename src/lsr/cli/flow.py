@@ -80,6 +80,41 @@ def comparison_table(result: Any) -> Table:
     return table
 
 
+def flow_table(result: Any) -> Table | None:
+    """The Rich table of flows out of acute beds per scenario (None without flows)."""
+    from lsr.report.simulation import flow_rows
+
+    rows = flow_rows(result)
+    if not rows:
+        return None
+    table = Table(title="Flows out of acute beds (mean over replications)")
+    table.add_column("Destination", style="bold")
+    for name in result.scenario_names:
+        table.add_column(name, justify="right")
+    left_out = False
+    for row in rows:
+        if row["key"].startswith("flow_overflow_") and all(c["total"] == "0" for c in row["cells"]):
+            left_out = True  # nobody placed elsewhere in any scenario
+            continue
+        cells = [f"{c['total']}\n[dim]{c['per_day']} a day[/]" for c in row["cells"]]
+        label = f"[bold]{row['label']}[/]" if row["total"] else row["label"]
+        table.add_row(label, *cells, end_section=row["key"] == "discharges")
+    table.caption = "Patients over the period (per day below); each leaver counted once." + (
+        " No overflow placements (none placed elsewhere) in any scenario." if left_out else ""
+    )
+    return table
+
+
+def _observed_area(con: Any, area: str) -> Any:
+    """The area's observed profile indicators for the report (``LookupError`` if unknown)."""
+    from lsr.data.flow_store import observed_indicator_series
+    from lsr.data.queries import area_names, find_area
+    from lsr.report.simulation import ObservedArea
+
+    code = find_area(con, area)
+    return ObservedArea(code, area_names(con)[code], observed_indicator_series(con, code))
+
+
 @friendly_errors
 def simulate(
     scenario: ScenarioArg,
@@ -105,6 +140,16 @@ def simulate(
     min_replications: Annotated[int, typer.Option("--min-replications", min=2)] = 5,
     max_replications: Annotated[int, typer.Option("--max-replications", min=2)] = 40,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write simulation.pdf.")] = False,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            "--area",
+            "-a",
+            help="Council name or ONS code: the report draws the area's observed DToC rate, "
+            "stays over 7 days and readmissions beside the simulated ones (default: the "
+            "scenario file's 'area', if any).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Run a scenario file (base case and scenarios, common random numbers), print a comparison
@@ -115,6 +160,14 @@ def simulate(
 
     _check_engine(engine)
     sf = _scenario_file(scenario)
+    area = area or sf.spec.area
+    observed = None
+    if area:  # resolve it before simulating, so an unknown area fails at once
+        con = open_store(db, read_only=True)
+        try:
+            observed = _observed_area(con, area)
+        finally:
+            con.close()
     started = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("Simulating", total=None)
@@ -134,6 +187,9 @@ def simulate(
         )
     elapsed = time.perf_counter() - started
     console.print(comparison_table(result))
+    flows = flow_table(result)
+    if flows is not None:
+        console.print(flows)
     p = result.precision
     console.print(
         f"{result.replications} replications: {result.stopped_because}. Base case mean delayed "
@@ -148,7 +204,19 @@ def simulate(
             f"  {item}: £{result.unit_costs.get(item, math.nan):,.2f} a day. {source}",
             highlight=False,
         )
-    written = render_simulation(result, out, ("html", "pdf") if pdf else ("html",))
+    if observed is not None:
+        synthetic = sorted(set(observed.series.loc[observed.series["synthetic"], "indicator"]))
+        console.print(
+            f"The report compares the simulation with {observed.name} ({observed.code})"
+            + (f"; SYNTHETIC observed data: {', '.join(synthetic)}" if synthetic else "")
+            + ("" if result.adult_population > 0 else "; the DToC rate cannot be compared "
+               "(base.adult_population is not set)")
+            + ".",
+            highlight=False,
+        )  # fmt: skip
+    written = render_simulation(
+        result, out, ("html", "pdf") if pdf else ("html",), observed=observed
+    )
     con = open_store(db)
     try:
         run_id = save_flow_run(

@@ -10,6 +10,9 @@ Tables:
   difference from the base case paired by replication with its 95% CI (NULL for the base case).
 - ``flow_daily(run_id, scenario_name, day, date, metric, mean, p05, p95)``: daily series.
 
+:func:`observed_indicator_series` reads an area's observed monthly series of the profile's
+indicators that the flow model reproduces, for drawing a simulation beside them.
+
 Each run is written in one transaction: all of it or nothing.
 """
 
@@ -27,6 +30,7 @@ __all__ = [
     "FLOW_SCHEMA",
     "area_populations",
     "ensure_flow_schema",
+    "observed_indicator_series",
     "read_flow_results",
     "save_flow_run",
 ]
@@ -166,3 +170,28 @@ def area_populations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY a.code
         """
     ).df()
+
+
+#: The profile indicators the flow model reproduces (see :mod:`lsr.flow.experiment`).
+SIMULATED_INDICATORS = ("dtoc_18", "long_stays_65", "readmissions_30d_65")
+
+
+def observed_indicator_series(con: duckdb.DuckDBPyConnection, area_code: str) -> pd.DataFrame:
+    """One area's observed series of the indicators the flow model reproduces, as ``lsr
+    profile`` shows them (same values, same small-number suppression): columns ``indicator,
+    period, value, suppressed, synthetic, source``, sorted by indicator and period."""
+    from lsr.core.profile import compute_profile_table
+    from lsr.data.queries import indicator_counts
+
+    counts = indicator_counts(con)
+    counts = counts[
+        (counts["area_code"] == area_code) & counts["indicator"].isin(SIMULATED_INDICATORS)
+    ]
+    columns = ["indicator", "period", "value", "suppressed", "synthetic", "source"]
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    points = compute_profile_table(counts, {}).points
+    out = points[columns].copy()
+    out["synthetic"] = out["synthetic"].astype(bool)
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out.sort_values(["indicator", "period"], ignore_index=True)

@@ -18,6 +18,12 @@ trend at the start of the reported period instead: the base case's mean acute oc
 ``warm_up_tolerance`` is flagged in the result (a too-short warm-up, or a period that starts in
 a strong seasonal rise or a surge).
 
+Profile indicators: the simulated monthly values of the profile's own indicators (delayed
+transfers of care per 100,000 adults, the share of stays over 7 days and the 30-day readmission
+rate) are formed from each replication's daily output by :func:`monthly_indicators` and
+summarised over replications by :func:`monthly_bands`, so a scenario can be drawn on the same
+charts as an area's observed series.
+
 Pure computation: no I/O. The run function is injectable (tests, other engines).
 """
 
@@ -41,6 +47,7 @@ from lsr.flow.scenario import BASE_NAME, ScenarioFile
 __all__ = [
     "DEFAULT_SEED",
     "METRICS",
+    "PROFILE_INDICATORS",
     "ExperimentResult",
     "Metric",
     "Precision",
@@ -50,6 +57,8 @@ __all__ = [
     "check_warm_up",
     "daily_bands",
     "experiment_max_rate",
+    "monthly_bands",
+    "monthly_indicators",
     "paired_difference",
     "precision",
     "replications_to_add",
@@ -281,6 +290,91 @@ def daily_bands(daily: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+#: The profile's indicators the simulation reproduces (ids as in :mod:`lsr.core.indicators`),
+#: with their multipliers (values are in the profile's units).
+PROFILE_INDICATORS: dict[str, float] = {
+    "dtoc_18": 100_000.0,  # delayed beds a day per 100,000 adults aged 18+
+    "long_stays_65": 100.0,  # % of patients leaving the acute bed whose stay was over 7 days
+    "readmissions_30d_65": 100.0,  # % of them readmitted as an emergency within 30 days
+}
+
+_MONTHLY_COLUMNS = ["month", "indicator", "numerator", "denominator", "value", "days"]
+
+
+def monthly_indicators(daily: pd.DataFrame, adult_population: float) -> pd.DataFrame:
+    """The profile's indicators per calendar month, from one replication's daily frame.
+
+    Columns ``month`` (first day of the month), ``indicator``, ``numerator``, ``denominator``,
+    ``value`` (in the profile's units) and ``days`` (days of the month used). Only the days of
+    the month inside the simulated period are used (a month cut by the start or end of the
+    period is partial; ``days`` says how much of it):
+
+    - ``dtoc_18``: delayed patients at midday (``acute_delayed``) averaged over the month's
+      days, / ``adult_population`` x 100,000 (NaN when ``adult_population`` is not set);
+    - ``long_stays_65``: ``left_acute_over_7`` / ``left_acute`` x 100, by month of leaving the
+      acute bed;
+    - ``readmissions_30d_65``: ``readmissions_within_30`` / ``left_acute`` x 100, by month of
+      leaving the acute bed, over days at least 30 days before the end of the period (all of it
+      when it is no longer than 30 days), as for the run's readmission rate: a later discharge
+      could be readmitted after the run ends.
+    """
+    d = daily
+    month = pd.to_datetime(d["date"]).dt.to_period("M").dt.to_timestamp()
+    n_days = len(d)
+    cut = n_days - 30 if n_days > 30 else n_days
+    rows = []
+    for m, idx in d.groupby(month, sort=True).groups.items():
+        g = d.loc[idx]
+        delayed = float(g["acute_delayed"].sum())
+        den = float(len(g)) * adult_population
+        value = delayed / den * 100_000.0 if adult_population > 0 else math.nan
+        rows.append([m, "dtoc_18", delayed, den, value, len(g)])
+        left = float(g["left_acute"].sum())
+        over = float(g["left_acute_over_7"].sum())
+        rows.append(
+            [m, "long_stays_65", over, left, over / left * 100.0 if left else math.nan, len(g)]
+        )
+        e = g[g["day"] < cut]
+        left_e = float(e["left_acute"].sum())
+        readm = float(e["readmissions_within_30"].sum())
+        value = readm / left_e * 100.0 if left_e else math.nan
+        rows.append([m, "readmissions_30d_65", readm, left_e, value, len(e)])
+    return pd.DataFrame(rows, columns=_MONTHLY_COLUMNS)
+
+
+def monthly_bands(monthly: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
+    """Per scenario, month and indicator: the mean and 5% and 95% quantiles over replications
+    of :func:`monthly_indicators` (replications with no value that month are left out).
+    Columns ``scenario, month, indicator, mean, p05, p95, days, replications``."""
+    rows = []
+    for scenario, runs in monthly.items():
+        if not runs:
+            continue
+        cube = pd.concat(runs, keys=range(len(runs)), names=["replication", "row"])
+        for (month, indicator), g in cube.groupby(["month", "indicator"], sort=True):
+            x = g["value"].to_numpy(dtype=float)
+            x = x[~np.isnan(x)]
+            if x.size:
+                mean = float(x.mean())
+                p05, p95 = (float(v) for v in np.quantile(x, [0.05, 0.95]))
+            else:
+                mean = p05 = p95 = math.nan
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "month": month,
+                    "indicator": indicator,
+                    "mean": mean,
+                    "p05": p05,
+                    "p95": p95,
+                    "days": int(g["days"].iloc[0]),
+                    "replications": int(x.size),
+                }
+            )
+    columns = ["scenario", "month", "indicator", "mean", "p05", "p95", "days", "replications"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 @dataclass
 class ExperimentResult:
     """Everything an experiment produced."""
@@ -302,6 +396,10 @@ class ExperimentResult:
     cost_sources: dict[str, str] = field(default_factory=dict)  # cost item -> source
     unit_costs: dict[str, float] = field(default_factory=dict)  # cost item -> £ per day
     common_random_numbers: bool = True
+    #: the profile's indicators per month (see :func:`monthly_bands`); empty if not computed
+    monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    adult_population: float = 0.0  # the base case's population aged 18+ (0 = not set)
+    area: str | None = None  # the area named in the scenario file (name or ONS code), if any
 
     def result(self, scenario: str, metric: str) -> pd.Series:
         """The results row for one scenario and metric."""
@@ -427,6 +525,17 @@ def run_experiment(
         cost_sources=_cost_sources(params[BASE_NAME]),
         unit_costs=_unit_costs(params[BASE_NAME]),
         common_random_numbers=common_random_numbers,
+        monthly=monthly_bands(
+            {
+                name: [
+                    monthly_indicators(s.daily, params[name].adult_population)
+                    for s in summaries[name]
+                ]
+                for name in names
+            }
+        ),
+        adult_population=params[BASE_NAME].adult_population,
+        area=scenario_file.spec.area,
     )
 
 

@@ -3,6 +3,16 @@
 Only days ``0 .. days-1`` are reported: the warm-up is discarded. Daily counts are taken at
 midday (time ``day + 0.5``); totals over the period (bed days, delayed days) are exact integrals
 of the piecewise-constant counts, computed from the patients' intervals.
+
+Flows between services (:data:`FLOW_COLUMNS`) count patients on the day they leave the acute
+bed, by destination: ``flow_home`` (left without a service: pathway 0), ``flow_<service>``
+(moved into the service), ``flow_overflow_<service>`` (placed elsewhere because the service was
+full, overflow rule ``"lose"``); every patient leaving the acute bed in the period is in exactly
+one of these, so they add up to ``left_acute``. ``flow_readmitted`` counts readmissions arriving
+that day. ``left_acute_over_7`` and ``readmissions_within_30`` count, by day of leaving the
+acute bed, the patients whose acute stay was over 7 days and those readmitted as an emergency
+within 30 days (a readmission after the end of the run is not seen), so the profile's
+indicators can be formed for any month of the period.
 """
 
 from __future__ import annotations
@@ -29,6 +39,15 @@ from lsr.flow.sampling import FlowInputs
 #: Waiting-for-service reason codes with their names (reason A is derived from assessments).
 _WAIT_REASONS = {R_C: "C", R_DI: "Di", R_DII: "Dii", R_E: "E", R_G: "G"}
 AGENCIES: tuple[str, ...] = ("nhs", "social_care", "both")
+#: Destinations of patients leaving the acute bed (daily columns and totals ``flow_<dest>``):
+#: home without a service, each service, and placed elsewhere because a service was full.
+FLOW_DESTINATIONS: tuple[str, ...] = (
+    "home",
+    *(s for s in PATHWAY_SERVICE.values() if s is not None),
+    *(f"overflow_{s}" for s in PATHWAY_SERVICE.values() if s is not None),
+)
+#: Daily flow columns: out of the acute bed by destination, then readmissions arriving.
+FLOW_COLUMNS: tuple[str, ...] = (*(f"flow_{d}" for d in FLOW_DESTINATIONS), "flow_readmitted")
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +95,16 @@ def delay_intervals(
     return out
 
 
+def _readmitted_within_30(r: PatientRecords) -> np.ndarray:
+    """``bool[n]``: the slot left the acute bed and was readmitted as an emergency within 30
+    days (the readmission arriving before the end of the run)."""
+    readm = np.zeros(r.n, dtype=bool)
+    q = np.flatnonzero(r.is_readmission & ~np.isnan(r.arrival))
+    idx = r.index_patient[q]
+    readm[idx[r.arrival[q] - r.leave_acute[idx] <= 30.0]] = True
+    return readm
+
+
 def summarise(params: FlowParameters, inputs: FlowInputs, records: PatientRecords) -> RunSummary:
     """Daily counts and period totals for days ``0 .. params.days - 1``."""
     r = records
@@ -112,6 +141,29 @@ def summarise(params: FlowParameters, inputs: FlowInputs, records: PatientRecord
         daily[f"overflow_{svc}"] = np.bincount(
             np.floor(r.leave_acute[sel]).astype(np.int64), minlength=days
         )[:days]
+    left = _in(r.leave_acute, 0.0, horizon)
+    leave_day = np.floor(np.where(left, r.leave_acute, 0.0)).astype(np.int64)
+
+    def per_leave_day(sel: np.ndarray) -> np.ndarray:
+        """Patients with ``sel`` leaving the acute bed on each day of the period."""
+        return np.bincount(leave_day[sel & left], minlength=days)[:days]
+
+    los = r.leave_acute - r.arrival
+    readm = _readmitted_within_30(r)
+    daily["left_acute"] = per_leave_day(left)
+    daily["left_acute_over_7"] = per_leave_day(los > 7)
+    daily["readmissions_within_30"] = per_leave_day(readm)
+    # flows out of the acute bed, by destination: each leaver is counted once, on its day
+    started = ~np.isnan(r.service_start)
+    daily["flow_home"] = per_leave_day(~started & ~r.overflowed)
+    for pw, svc in PATHWAY_SERVICE.items():
+        if svc is not None:
+            daily[f"flow_{svc}"] = per_leave_day(started & ~r.overflowed & (pathway == pw))
+    for pw, svc in PATHWAY_SERVICE.items():
+        if svc is not None:
+            daily[f"flow_overflow_{svc}"] = per_leave_day(r.overflowed & (pathway == pw))
+    readmitted = np.floor(r.arrival[r.is_readmission & _in(r.arrival, 0.0, horizon)])
+    daily["flow_readmitted"] = np.bincount(readmitted.astype(np.int64), minlength=days)[:days]
     frame = pd.DataFrame(daily)
     frame.insert(1, "date", pd.date_range(pd.Timestamp(params.start), periods=days, freq="D"))
 
@@ -119,7 +171,6 @@ def summarise(params: FlowParameters, inputs: FlowInputs, records: PatientRecord
     in_window = _in(r.arrival, 0.0, horizon)
     t["admissions"] = float(in_window.sum())
     t["readmissions"] = float((in_window & r.is_readmission).sum())
-    left = _in(r.leave_acute, 0.0, horizon)
     t["discharges"] = float(left.sum())
     t["overflow"] = float((r.overflowed & left).sum())
     delayed_days = integral(r.fit, r.leave_acute, 0.0, horizon)
@@ -131,7 +182,7 @@ def summarise(params: FlowParameters, inputs: FlowInputs, records: PatientRecord
         t[f"delayed_days_{agency}"] = float(
             sum(t[f"delayed_days_{k}"] for k, v in REASON_AGENCY.items() if v == agency)
         )
-    los = r.leave_acute[left] - r.arrival[left]
+    los = los[left]
     t["mean_acute_los"] = float(los.mean()) if los.size else math.nan
     t["share_los_over_7"] = float((los > 7).mean()) if los.size else math.nan
     t["share_los_over_21"] = float((los > 21).mean()) if los.size else math.nan
@@ -139,10 +190,6 @@ def summarise(params: FlowParameters, inputs: FlowInputs, records: PatientRecord
     # an emergency readmission within 30 days; every such readmission falls inside the run.
     cut = horizon - 30.0 if horizon > 30.0 else horizon
     base = _in(r.leave_acute, 0.0, cut)
-    readm = np.zeros(n, dtype=bool)
-    q = np.flatnonzero(r.is_readmission & ~np.isnan(r.arrival))
-    idx = r.index_patient[q]
-    readm[idx[r.arrival[q] - r.leave_acute[idx] <= 30.0]] = True
     t["readmission_rate"] = float(readm[base].sum() / base.sum()) if base.any() else math.nan
     t["dtoc_per_100k"] = (
         delayed_days / days / params.adult_population * 100000.0
@@ -170,6 +217,8 @@ def summarise(params: FlowParameters, inputs: FlowInputs, records: PatientRecord
         t[f"cost_{svc}"] = bed_days * params.service(svc).unit_cost
         total += t[f"cost_{svc}"]
     t["cost_total"] = total
+    for name in FLOW_COLUMNS:
+        t[name] = float(daily[name].sum())
     t["events"] = float(r.events)
     t["dropped_readmissions"] = float(r.dropped_readmissions)
     return RunSummary(daily=frame, totals=t)

@@ -319,6 +319,9 @@ class ScenarioFileSpec(_Strict):
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
+    #: optional council name or ONS code: the report draws that area's observed series of the
+    #: profile's indicators beside the simulated ones (``lsr simulate --area`` overrides it)
+    area: Annotated[str, Field(min_length=1)] | None = None
     base: BaseSpec
     scenarios: list[ScenarioSpec] = []
 
