@@ -10,12 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ParamsFactory, small_params
 from lsr.flow.engine import simulate
 from lsr.flow.engine_reference import PatientRecords, simulate_reference
 from lsr.flow.parameters import Arrivals, CapacityStep, ChcAssessment, Duration, FlowParameters
 from lsr.flow.run import run
 from lsr.flow.sampling import FlowInputs, draw_inputs
+
+from flow_params import ParamsFactory, small_params
 
 ATTRIBUTES = (
     "arrival",

@@ -10,12 +10,13 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ParamsFactory, small_params
 from lsr.flow.engine import simulate
 from lsr.flow.engine_reference import PatientRecords, simulate_reference
 from lsr.flow.outputs import summarise
 from lsr.flow.parameters import CapacityStep, ChcAssessment, Duration, FlowParameters, Service
 from lsr.flow.sampling import ASSESSORS, FlowInputs, draw_inputs
+
+from flow_params import ParamsFactory, small_params
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SEEDS = st.integers(0, 2**32 - 1)

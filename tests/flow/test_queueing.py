@@ -15,12 +15,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from conftest import ParamsFactory
 from lsr.flow.engine import simulate
 from lsr.flow.outputs import summarise
 from lsr.flow.parameters import CapacityStep, ChcAssessment, Duration
 from lsr.flow.queueing import erlang_b, erlang_c, mmc
 from lsr.flow.sampling import draw_inputs
+
+from flow_params import ParamsFactory
 
 
 def test_erlang_b_hand_values() -> None:

@@ -17,11 +17,12 @@ import numpy as np
 import simpy
 from scipy import stats
 
-from conftest import ParamsFactory
 from lsr.flow.engine import simulate
 from lsr.flow.outputs import integral
 from lsr.flow.parameters import CapacityStep, Duration, FlowParameters
 from lsr.flow.sampling import draw_inputs
+
+from flow_params import ParamsFactory
 
 LAMBDA = 8.0
 ACUTE = (5.0, 4.0)  # lognormal mean, sd
