@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lsr.cli.main import DbOption, console, friendly_errors, open_store
+from lsr.cli.main import DbOption, console, friendly_errors, open_store, progress_bar
 
 ScenarioArg = Annotated[
     str,
@@ -40,17 +39,6 @@ def _scenario_file(name: str) -> Any:
 def _check_engine(engine: str) -> None:
     if engine not in ("compiled", "reference"):
         raise ValueError(f"--engine must be compiled or reference, not {engine!r}")
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
 
 
 def comparison_table(result: Any) -> Table:
@@ -169,7 +157,7 @@ def simulate(
         finally:
             con.close()
     started = time.perf_counter()
-    with _progress() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("Simulating", total=None)
 
         def progress(done: int, expected: int) -> None:
@@ -290,7 +278,7 @@ def sweep(
         if not chosen:
             raise LookupError("no areas with a population aged 65+ in the store")
         started = time.perf_counter()
-        with _progress() as bar:
+        with progress_bar() as bar:
             task = bar.add_task(
                 f"{len(chosen)} areas x {len(sf.scenario_names)} scenarios x {replications}",
                 total=len(chosen) * replications,

@@ -6,25 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lsr.cli.main import DbOption, console, friendly_errors, open_store
+from lsr.cli.main import DbOption, console, friendly_errors, open_store, progress_bar
 
 app = typer.Typer(
     help="Load data into the store (each file in one transaction).", no_args_is_help=True
 )
 
 FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="File to load.")]
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
 
 
 def _report(summary: object) -> None:
@@ -49,7 +38,7 @@ def load_dtoc_command(
 
     con = open_store(db)
     try:
-        with _progress() as bar:
+        with progress_bar() as bar:
             task = bar.add_task("Loading workbooks", total=len(files))
 
             def tick(done: int, total: int, name: str) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lsr.data.errors import LoadError
 
@@ -33,6 +34,17 @@ DbOption = Annotated[
         dir_okay=False,
     ),
 ]
+
+
+def progress_bar() -> Progress:
+    """The progress bar every long command shows (description, bar, done/total, time)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
 
 
 def friendly_errors(func: F) -> F:

@@ -9,7 +9,6 @@ SVG (or PNG) with :mod:`vl_convert`, which needs no browser.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import altair as alt
@@ -26,6 +25,7 @@ from lsr.report.sentences import (
     judge,
     rule_description,
 )
+from lsr.report.svg import vega_svg
 
 __all__ = [
     "DATA_TABLE_COLUMNS",
@@ -331,29 +331,12 @@ def indicator_chart(ind: IndicatorProfile, area_name: str, number: int | None = 
     )
 
 
-_ID_RE = re.compile(r'\bid="([^"]+)"')
-
-
-def _prefix_ids(svg: str, prefix: str) -> str:
-    """Make every ``id`` in an SVG unique to this chart (several SVGs share one HTML page)."""
-    ids = sorted(set(_ID_RE.findall(svg)), key=len, reverse=True)
-    for old in ids:
-        new = f"{prefix}-{old}"
-        svg = svg.replace(f'id="{old}"', f'id="{new}"')
-        svg = svg.replace(f"url(#{old})", f"url(#{new})")
-        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
-    return svg
-
-
 def chart_svg(
     ind: IndicatorProfile, area_name: str, number: int | None = None, id_prefix: str = "chart"
 ) -> str:
     """The chart rendered to an SVG string (no XML declaration; ids prefixed with
     ``id_prefix``)."""
-    spec = indicator_chart(ind, area_name, number).to_dict()
-    svg = vlc.vegalite_to_svg(spec)
-    svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
-    return _prefix_ids(svg, id_prefix)
+    return vega_svg(indicator_chart(ind, area_name, number).to_dict(), id_prefix)
 
 
 def chart_png(ind: IndicatorProfile, area_name: str, number: int | None = None) -> bytes:

@@ -8,7 +8,6 @@ WeasyPrint from the same HTML, using the print rules of the same stylesheet.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +31,7 @@ from lsr.report.sentences import (
     judge,
     overview_sentence,
 )
+from lsr.report.svg import accessible_svg
 
 __all__ = [
     "ASSURANCE_ICONS",
@@ -97,23 +97,6 @@ def _icon(mapping: dict[str | None, Icon], key: str | None) -> Icon:
     return Icon("?", "#595959", str(key).replace("_", " "))
 
 
-def _accessible_svg(svg: str, label: str, title: str, prefix: str) -> Markup:
-    """Give a chart SVG ``role="img"``, an ``aria-label`` and ``<title>``/``<desc>``."""
-    title_id, desc_id = f"{prefix}-title", f"{prefix}-desc"
-    attrs = (
-        f' role="img" aria-label="{html.escape(label, quote=True)}"'
-        f' aria-labelledby="{title_id} {desc_id}" focusable="false"'
-    )
-    svg = re.sub(r'\sclass="marks"', ' class="lsr-chart"', svg, count=1)
-    svg = re.sub(r"<svg\b", "<svg" + attrs, svg, count=1)
-    head = (
-        f'<title id="{title_id}">{html.escape(title)}</title>'
-        f'<desc id="{desc_id}">{html.escape(label)}</desc>'
-    )
-    svg = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + head, svg, count=1)
-    return Markup(svg)
-
-
 def _long_date(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
@@ -168,7 +151,7 @@ def build_context(
         alt_text = chart_text_alternative(ind, profile.area_name)
         title = f"Figure {number}: {ind.indicator.name}"
         svg = (
-            _accessible_svg(
+            accessible_svg(
                 chart_svg(ind, profile.area_name, number, prefix), alt_text, title, prefix
             )
             if charts

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,7 +29,6 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-import vl_convert as vlc
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -41,6 +39,7 @@ from lsr.flow.parameters import SERVICES
 from lsr.flow.scenario import BASE_NAME
 from lsr.report.charts import SYNTHETIC_RED
 from lsr.report.sentences import SYNTHETIC_LABEL
+from lsr.report.svg import accessible_svg, vega_svg
 
 __all__ = [
     "FLOW_LABELS",
@@ -447,30 +446,9 @@ def indicator_comparison_chart(
     return _finish(chart.properties(width=WIDTH, height=HEIGHT))
 
 
-_ID_RE = re.compile(r'\bid="([^"]+)"')
-
-
-def _svg(chart: Any, prefix: str, label: str, title: str) -> Markup:
-    """Render to SVG with unique ids, ``role="img"``, ``aria-label``, ``<title>`` and ``<desc>``."""
-    svg = vlc.vegalite_to_svg(chart.to_dict())
-    svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
-    for old in sorted(set(_ID_RE.findall(svg)), key=len, reverse=True):
-        new = f"{prefix}-{old}"
-        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
-        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
-    esc = Markup.escape
-    attrs = (
-        f' role="img" aria-label="{esc(label)}" aria-labelledby="{prefix}-title {prefix}-desc"'
-        ' focusable="false"'
-    )
-    svg = re.sub(r'\sclass="marks"', ' class="lsr-chart"', svg, count=1)
-    svg = re.sub(r"<svg\b", "<svg" + attrs, svg, count=1)
-    head = (
-        f'<title id="{prefix}-title">{esc(title)}</title>'
-        f'<desc id="{prefix}-desc">{esc(label)}</desc>'
-    )
-    svg = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + head, svg, count=1)
-    return Markup(svg)
+def figure_svg(chart: Any, prefix: str, label: str, title: str) -> Markup:
+    """Render a chart to accessible SVG markup with ids unique to ``prefix``."""
+    return accessible_svg(vega_svg(chart.to_dict(), prefix), label, title, prefix)
 
 
 # --------------------------------------------------------------------------------------------
@@ -717,7 +695,7 @@ def simulation_context(
                 "number": number,
                 "anchor": f"figure-{number}",
                 "title": title,
-                "svg": _svg(chart_fn(result, number), prefix, fig["alt"], title)
+                "svg": figure_svg(chart_fn(result, number), prefix, fig["alt"], title)
                 if charts
                 else None,
             }

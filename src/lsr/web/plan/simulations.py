@@ -235,7 +235,7 @@ def _cached_context(path: str, mtime: int, run_id: str, area_code: str) -> dict[
         title = "Figure 1: Daily delayed patients"
         fig = sim._delayed_figure(result)
         fig["title"] = title
-        fig["svg"] = sim._svg(sim.delayed_chart(result, 1), "simfig1", fig["alt"], title)
+        fig["svg"] = sim.figure_svg(sim.delayed_chart(result, 1), "simfig1", fig["alt"], title)
         fig["table_rows"] = [[row.get(k, "–") for k in fig["fields"]] for row in fig["rows"]]
         figure = fig
     cost_rows = sim._cost_rows(result) if stored.cost_sources else []
