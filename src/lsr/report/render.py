@@ -239,19 +239,32 @@ def render_profile(
 ) -> list[Path]:
     """Write ``profile.html`` and/or ``profile.pdf`` into ``out_dir``; returns the paths
     written, in the order of ``formats``."""
+    check_formats(formats)
+    return write_report(render_html(profile, generated), out_dir, "profile", formats)
+
+
+def check_formats(formats: Sequence[str]) -> None:
+    """Raise ``ValueError`` naming any format other than html and pdf."""
     unknown = [f for f in formats if f not in SUPPORTED_FORMATS]
     if unknown:
         choices = ", ".join(SUPPORTED_FORMATS)
         raise ValueError(f"unsupported format(s) {', '.join(unknown)}; choose from {choices}")
+
+
+def write_report(
+    html_text: str, out_dir: Path | str, stem: str, formats: Sequence[str]
+) -> list[Path]:
+    """Write ``<stem>.html`` and/or a tagged ``<stem>.pdf`` of one HTML report into
+    ``out_dir``; returns the paths written, in the order of ``formats``."""
+    check_formats(formats)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    html_text = render_html(profile, generated)
     written: list[Path] = []
     for fmt in formats:
         if fmt == "html":
-            path = out_dir / "profile.html"
+            path = out_dir / f"{stem}.html"
             path.write_text(html_text, encoding="utf-8")
         else:
-            path = render_pdf(html_text, out_dir / "profile.pdf")
+            path = render_pdf(html_text, out_dir / f"{stem}.pdf")
         written.append(path)
     return written

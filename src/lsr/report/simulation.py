@@ -757,20 +757,9 @@ def render_simulation(
 ) -> list[Path]:
     """Write ``simulation.html`` (and ``simulation.pdf`` if asked) into ``out_dir``
     (``observed``: an area's observed indicators drawn beside the simulated ones)."""
-    from lsr.report.render import render_pdf
+    from lsr.report.render import check_formats, write_report
 
-    unknown = [f for f in formats if f not in ("html", "pdf")]
-    if unknown:
-        raise ValueError(f"unsupported format(s) {', '.join(unknown)}; choose from html, pdf")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html_text = render_simulation_html(result, observed=observed)
-    written = []
-    for fmt in formats:
-        if fmt == "html":
-            path = out_dir / "simulation.html"
-            path.write_text(html_text, encoding="utf-8")
-        else:
-            path = render_pdf(html_text, out_dir / "simulation.pdf")
-        written.append(path)
-    return written
+    check_formats(formats)
+    return write_report(
+        render_simulation_html(result, observed=observed), out_dir, "simulation", formats
+    )
