@@ -196,7 +196,8 @@ def build_context(
     }
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """The Jinja2 environment for the report templates (autoescaped HTML)."""
     return Environment(
         loader=PackageLoader("lsr.report", "templates"),
         autoescape=select_autoescape(["html", "j2", "html.j2"], default=True),
@@ -214,7 +215,7 @@ def render_html(profile: AreaProfile, generated: date | None = None, *, charts: 
     """The profile as one self-contained HTML document (CSS and SVG inline)."""
     context = build_context(profile, generated, charts=charts)
     context["css"] = Markup(_css())
-    return _environment().get_template("profile.html.j2").render(**context)
+    return template_environment().get_template("profile.html.j2").render(**context)
 
 
 def render_pdf(html_text: str, target: Path) -> Path:

@@ -29,7 +29,6 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from lsr.core.indicators import get_indicator
@@ -38,6 +37,7 @@ from lsr.flow.outputs import FLOW_COLUMNS
 from lsr.flow.parameters import SERVICES
 from lsr.flow.scenario import BASE_NAME
 from lsr.report.charts import SYNTHETIC_RED
+from lsr.report.render import check_formats, template_environment, write_report
 from lsr.report.sentences import SYNTHETIC_LABEL
 from lsr.report.svg import accessible_svg, vega_svg
 
@@ -723,16 +723,6 @@ def simulation_context(
     }
 
 
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("lsr.report", "templates"),
-        autoescape=select_autoescape(["html", "j2", "html.j2"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 def render_simulation_html(
     result: ExperimentResult,
     generated: date | None = None,
@@ -745,7 +735,7 @@ def render_simulation_html(
     context = simulation_context(result, generated, charts=charts, observed=observed)
     css = (Path(__file__).parent / "templates" / "base.css").read_text(encoding="utf-8")
     context["css"] = Markup(css)
-    return _environment().get_template("simulation.html.j2").render(**context)
+    return template_environment().get_template("simulation.html.j2").render(**context)
 
 
 def render_simulation(
@@ -757,8 +747,6 @@ def render_simulation(
 ) -> list[Path]:
     """Write ``simulation.html`` (and ``simulation.pdf`` if asked) into ``out_dir``
     (``observed``: an area's observed indicators drawn beside the simulated ones)."""
-    from lsr.report.render import check_formats, write_report
-
     check_formats(formats)
     return write_report(
         render_simulation_html(result, observed=observed), out_dir, "simulation", formats
