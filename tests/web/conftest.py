@@ -29,6 +29,11 @@ def _web_settings(settings: Any, tmp_path: Path, default_store_path: Path) -> No
     settings.LSR_DB = str(default_store_path)
     # Fast hashing in tests only; the real setting (Argon2 first) is checked in a test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Cached page content is keyed by the data revision, which each test's rolled-back
+    # transaction takes back to the same numbers: start every test with an empty cache.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture()

@@ -67,6 +67,7 @@ def database_from_url(url: str) -> dict[str, object]:
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
         "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
 
 
@@ -136,6 +137,10 @@ else:
             # WAL lets readers run while a request writes (a save, a session refresh);
             # IMMEDIATE takes the write lock at BEGIN, so waiting writers queue on the busy
             # timeout instead of failing on a read-to-write upgrade.
+            # Keep each server thread's connection open between requests instead of opening
+            # one (and running the PRAGMAs below) per request; checked before reuse.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -144,6 +149,16 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Rendered page content (lsr.web.plan.page_cache), in each server process's memory. Entries
+# are keyed by the data revision, so a change anywhere makes them miss; no shared cache needed.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "lsr-pages",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
 
 # Passwords: Argon2 first; the others only verify old hashes.
 PASSWORD_HASHERS = [
@@ -160,6 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["lsr.web.plan.auth_backend.ProfileModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

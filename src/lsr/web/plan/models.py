@@ -38,6 +38,21 @@ class Organisation(models.Model):
         return self.name
 
 
+class DataRevision(models.Model):
+    """One row (``id`` 1) whose ``number`` the database itself increases, by triggers created
+    in migration 0003, whenever a row of a table the pages show is inserted, updated or
+    deleted: every path (views, admin, Excel import, ``manage.py shell``, bulk updates, raw
+    SQL) counts. Pages cache their rendered content under this number
+    (:mod:`lsr.web.plan.page_cache`), so a change to any of those tables makes every cached
+    page miss. The audit trail and sessions are not counted: they change on every login.
+    A table added by a later migration needs the triggers too (a test checks)."""
+
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"data revision {self.number}"
+
+
 class Review(models.Model):
     """A local system review of one area, and its progress review."""
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 
 from lsr.web.plan.models import Action, Organisation, Profile, Review, Role
 
@@ -79,6 +80,31 @@ def can_view_review(user: Any, review: Review) -> bool:
     if review.pk not in memo:
         memo[review.pk] = visible_reviews(user).filter(pk=review.pk).exists()
     return memo[review.pk]
+
+
+def review_if_visible(user: Any, review_id: int) -> Review:
+    """The review ``review_id`` if ``user`` may read it, read with the membership check in one
+    query for members. Raises :class:`~django.http.Http404` when there is no such review and
+    :class:`~django.core.exceptions.PermissionDenied` when the user may not read it (the same
+    answers as loading the review and calling :func:`require_view_review`)."""
+    review: Review | None
+    if role_of(user) is not None and sees_all_reviews(user):
+        review = Review.objects.filter(pk=review_id).first()
+        if review is None:
+            raise Http404("no such review")
+        return review
+    p = profile_of(user)
+    review = p.reviews.filter(pk=review_id).first() if p is not None else None
+    if review is None:
+        if not Review.objects.filter(pk=review_id).exists():
+            raise Http404("no such review")
+        require(False, f"may not view review {review_id}")
+    assert review is not None
+    memo: dict[int, bool] | None = getattr(user, "_lsr_review_access", None)
+    if memo is None:
+        memo = user._lsr_review_access = {}
+    memo[review.pk] = True
+    return review
 
 
 def can_create_action(user: Any, review: Review, organisation: Organisation | None = None) -> bool:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -25,7 +26,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lsr.core.indicators import get_indicator
-from lsr.web.plan import audit, permissions
+from lsr.web.plan import audit, page_cache, permissions
 from lsr.web.plan.forms import ActionForm, BoardFilterForm, EvidenceForm, MilestoneForm
 from lsr.web.plan.models import (
     Action,
@@ -167,22 +168,38 @@ def filtered_actions(review: Any, data: Any) -> tuple[BoardFilterForm, list[Acti
     return form, list(qs)
 
 
+#: The query parameters of the board's filters (``BoardFilterForm``).
+FILTER_PARAMS = ("theme", "organisation", "status", "overdue")
+
+
 @login_required
 def board(request: HttpRequest, review_id: int) -> HttpResponse:
+    rev = page_cache.revision()  # first: see lsr.web.plan.page_cache
     review = review_for(request, review_id)
-    form, actions = filtered_actions(review, request.GET)
-    context = {
-        "review": review,
-        "form": form,
-        "actions": actions,
-        "can_create": permissions.can_create_action(request.user, review),
-        "can_import": permissions.can_import(request.user, review),
-        "editable": permissions.editable_action_ids(request.user, review, actions),
-        "action_rows": action_rows_html(actions),
-    }
-    if getattr(request, "htmx", False):
-        return render(request, "plan/_action_table.html", context)
-    return render(request, "plan/board.html", context)
+    can_create = permissions.can_create_action(request.user, review)
+    can_import = permissions.can_import(request.user, review)
+    partial = bool(getattr(request, "htmx", False))
+    filters = tuple((name, tuple(request.GET.getlist(name))) for name in FILTER_PARAMS)
+    template = "plan/_action_table.html" if partial else "plan/_board_content.html"
+
+    def build() -> str:
+        form, actions = filtered_actions(review, request.GET)
+        context = {
+            "review": review,
+            "form": form,
+            "actions": actions,
+            "can_create": can_create,
+            "can_import": can_import,
+            "action_rows": action_rows_html(actions),
+        }
+        return render_to_string(template, context)
+
+    # The content depends on the user only through the two links these flags show.
+    key = ("board", template, review.pk, can_create, can_import, filters)
+    content = page_cache.cached_html(rev, key, build)
+    if partial:
+        return HttpResponse(content)
+    return render(request, "plan/board.html", {"review": review, "content": content})
 
 
 def _display(action: Action) -> list[tuple[str, str]]:

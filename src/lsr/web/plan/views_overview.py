@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from lsr.web.plan import permissions
+from lsr.web.plan import page_cache, permissions
 from lsr.web.plan.indicators import indicator_section_html
 from lsr.web.plan.models import Action, Review, rag_for
 
@@ -22,14 +23,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def review_for(request: HttpRequest, review_id: int) -> Review:
-    review = get_object_or_404(Review, pk=review_id)
-    permissions.require_view_review(request.user, review)
-    return review
+    return permissions.review_if_visible(request.user, review_id)
 
 
 @login_required
 def overview(request: HttpRequest, review_id: int) -> HttpResponse:
+    rev = page_cache.revision()  # first: see lsr.web.plan.page_cache
     review = review_for(request, review_id)
+    content = page_cache.cached_html(rev, ("overview", review.pk), lambda: overview_content(review))
+    return render(request, "plan/overview.html", {"review": review, "content": content})
+
+
+def overview_content(review: Review) -> str:
+    """The overview's content: the action plan at a glance (RAG of today) and the indicators.
+    The same for every user who may see the review."""
     today = timezone.localdate()
     rag_counts: dict[str, int] = {}
     action_count = 0
@@ -38,9 +45,8 @@ def overview(request: HttpRequest, review_id: int) -> HttpResponse:
         label = rag_for(status, due, today).label
         rag_counts[label] = rag_counts.get(label, 0) + 1
         action_count += 1
-    return render(
-        request,
-        "plan/overview.html",
+    return render_to_string(
+        "plan/_overview_content.html",
         {
             "review": review,
             "rag_counts": sorted(rag_counts.items()),
