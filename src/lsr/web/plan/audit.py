@@ -60,13 +60,20 @@ def _json(value: Any) -> Any:
     return value
 
 
+#: Fields never copied into the audit trail (a user's password hash).
+SECRET_FIELDS = frozenset({"password"})
+
+
 def snapshot(instance: models.Model | None) -> dict[str, Any] | None:
     """The instance's concrete fields as a JSON-ready dict (foreign keys as ids)."""
     if instance is None:
         return None
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
-        data[field.attname] = _json(getattr(instance, field.attname))
+        if field.attname in SECRET_FIELDS:
+            data[field.attname] = "(not recorded)"
+        else:
+            data[field.attname] = _json(getattr(instance, field.attname))
     return data
 
 
