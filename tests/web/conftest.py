@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,33 @@ def _web_settings(settings: Any, tmp_path: Path, default_store_path: Path) -> No
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _revision_counted_at_once(request: pytest.FixtureRequest) -> None:
+    """On PostgreSQL the data revision is counted at commit (deferred constraint triggers);
+    a test's transaction never commits, so there the triggers are made to fire at once.
+    ``test_web_page_cache`` checks the deferred behaviour itself, with real commits."""
+    names = request.fixturenames
+    if "db" not in names or "transactional_db" in names or "live_server" in names:
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.fixture(scope="module")
+def audit_purge_for_flush() -> Iterator[None]:
+    """For tests with real commits (``transactional_db``), which Django wipes after each test
+    (``flush``): the SQLite audit trigger lets that through only while this is set (module
+    scope: it must outlast the ``transactional_db`` teardown)."""
+    from lsr.web.plan.audit import allow_purge
+
+    with allow_purge():
+        yield
 
 
 @pytest.fixture()

@@ -13,6 +13,8 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
+    # live-server tests wipe the database after each test (see conftest.audit_purge_for_flush)
+    pytest.mark.usefixtures("audit_purge_for_flush"),
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"
     ),
@@ -42,17 +44,6 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         yield b
         b.close()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _audit_purge_for_flush() -> Iterator[None]:
-    """Live-server tests wipe the database after each test (Django's flush); the SQLite audit
-    trigger only lets that through while this is set (module scope: it must outlast the
-    transactional_db teardown)."""
-    from lsr.web.plan.audit import allow_purge
-
-    with allow_purge():
-        yield
 
 
 @pytest.fixture()

@@ -32,8 +32,8 @@ TIMEOUT = 15 * 60
 
 
 def revision() -> int | None:
-    """The current data revision, or ``None`` when its row is missing (a database wiped by
-    ``flush``): then nothing is cached."""
+    """The current data revision, or ``None`` when its row is missing (deleted by hand; ``migrate``
+    and ``flush`` put it back): then nothing is cached."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT number FROM plan_datarevision WHERE id = 1")
         row = cursor.fetchone()

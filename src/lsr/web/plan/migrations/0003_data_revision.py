@@ -2,10 +2,12 @@
 """The data revision: a one-row counter that the database increases on every change to the
 tables the pages show (:class:`lsr.web.plan.models.DataRevision`).
 
-SQLite: an AFTER INSERT, AFTER UPDATE and AFTER DELETE trigger on each table. PostgreSQL: one
-trigger function, run once per statement (bulk statements included) after INSERT, UPDATE,
-DELETE or TRUNCATE on each table. In both, the counter's row is updated inside the changing
-transaction, so the new number becomes visible together with the change it counts.
+SQLite: an AFTER INSERT, AFTER UPDATE and AFTER DELETE trigger on each table (SQLite has one
+writer at a time). PostgreSQL: one trigger function, run for each changed row by a constraint
+trigger deferred to the commit (so the counter's row is locked only while a transaction
+commits: two transactions that change rows in opposite orders cannot deadlock on it), and once
+per TRUNCATE. In both, the counter's row is updated inside the changing transaction, so the new
+number becomes visible together with the change it counts, never before it.
 """
 
 from __future__ import annotations
@@ -56,16 +58,28 @@ def _postgres_up() -> list[str]:
             BEGIN {BUMP}; RETURN NULL; END;
             $$ LANGUAGE plpgsql""",
         *(
-            f"CREATE TRIGGER {table}_rev AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-            f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION plan_datarevision_bump()"
+            sql
             for table in COUNTED_TABLES
+            for sql in (
+                # Deferred to the commit: the counter's row is locked only while committing,
+                # so two transactions changing rows in opposite orders cannot deadlock on it.
+                f"CREATE CONSTRAINT TRIGGER {table}_rev AFTER INSERT OR UPDATE OR DELETE "
+                f"ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                "EXECUTE FUNCTION plan_datarevision_bump()",
+                f"CREATE TRIGGER {table}_rev_truncate AFTER TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION plan_datarevision_bump()",
+            )
         ),
     ]
 
 
 def _postgres_down() -> list[str]:
     return [
-        *(f"DROP TRIGGER IF EXISTS {table}_rev ON {table}" for table in COUNTED_TABLES),
+        *(
+            f"DROP TRIGGER IF EXISTS {table}_rev{suffix} ON {table}"
+            for table in COUNTED_TABLES
+            for suffix in ("", "_truncate")
+        ),
         "DROP FUNCTION IF EXISTS plan_datarevision_bump()",
     ]
 
