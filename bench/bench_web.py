@@ -14,8 +14,9 @@ the **cold** first request of the area overview (the indicator profile is comput
 worker process and cached) and of the action list, one client alone, warms up (every client
 requests each page once, not timed), and then measures two cases, each page in turn: the area
 overview, the action list and, as **baselines** under the same load from the same server in the
-same run, a static file (``lsr/web.css``) and the login page (anonymous). A new connection per
-request.
+same run, a static file (``lsr/web.css``) and the login page (anonymous). Each client keeps
+one HTTP/1.1 connection open and reuses it, as a browser does (``--new-connections``: a new
+connection per request, ``Connection: close``, what this benchmark did before).
 
 (a) **Concurrent users** (the target case): each client waits a think time between its
     requests, as a user reads a page; the usual meaning of "N concurrent users" in load
@@ -36,7 +37,7 @@ overall ``--max-seconds`` after which clients stop and the server stops by itsel
 itself, then exit). Loopback only.
 
 Run: .venv/bin/python bench/bench_web.py [--clients 50] [--requests 20] [--think-time 1]
-     [--workers N | --dev] [--db STORE] [--max-seconds 900]
+     [--workers N | --dev] [--db STORE] [--new-connections] [--cases ab] [--max-seconds 900]
 """
 
 from __future__ import annotations
@@ -106,35 +107,66 @@ def serve(data_dir: Path, db: str | None, port: int, args: argparse.Namespace) -
 
 
 class Client:
-    """One browser-like client: its own cookies, one request at a time."""
+    """One browser-like client: its own cookies, one request at a time. ``keep_alive`` (the
+    default, as browsers do): one HTTP/1.1 connection reused for the client's requests, opened
+    again when the server has closed it (as a browser retries an idempotent request on a
+    closed keep-alive connection; the retry is inside the timed request). Otherwise a new
+    connection per request (``Connection: close``)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, keep_alive: bool = True) -> None:
         self.port = port
+        self.keep_alive = keep_alive
         self.cookies: dict[str, str] = {}
+        self.conn: http.client.HTTPConnection | None = None
+
+    def _send(
+        self, method: str, path: str, body: str | None, headers: dict[str, str]
+    ) -> http.client.HTTPResponse:
+        reused = self.conn is not None
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT_S)
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            return self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.close()
+            if not reused:
+                raise
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT_S)
+            self.conn.request(method, path, body=body, headers=headers)
+            return self.conn.getresponse()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
     def request(
         self, method: str, path: str, body: str | None = None
     ) -> tuple[int, str, dict[str, str], float]:
-        headers = {"Host": f"{HOST}:{self.port}", "Connection": "close"}
+        headers = {"Host": f"{HOST}:{self.port}"}
+        if not self.keep_alive:
+            headers["Connection"] = "close"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT_S)
         try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
+            response = self._send(method, path, body, headers)
             data = response.read()
             elapsed = time.perf_counter() - started
-            for value in response.headers.get_all("Set-Cookie") or []:
-                jar: SimpleCookie = SimpleCookie()
-                jar.load(value)
-                for name, morsel in jar.items():
-                    self.cookies[name] = morsel.value
-            return response.status, data.decode("utf-8", "replace"), dict(response.headers), elapsed
-        finally:
-            conn.close()
+            if response.will_close:
+                self.close()
+        except BaseException:
+            self.close()
+            raise
+        for value in response.headers.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(value)
+            for name, morsel in jar.items():
+                self.cookies[name] = morsel.value
+        return response.status, data.decode("utf-8", "replace"), dict(response.headers), elapsed
 
     def login(self, username: str) -> None:
         status, page, _, _ = self.request("GET", "/accounts/login/")
@@ -234,7 +266,7 @@ def wait_ready(port: int, server: subprocess.Popen[bytes], limit: float) -> None
         if server.poll() is not None:
             raise SystemExit(f"server exited with code {server.returncode}")
         try:
-            if Client(port).request("GET", "/accounts/login/")[0] == 200:
+            if Client(port, keep_alive=False).request("GET", "/accounts/login/")[0] == 200:
                 return
         except OSError:
             pass
@@ -266,6 +298,12 @@ def main() -> None:
         "--dev", action="store_true", help="Django's development server (lsr serve --dev)"
     )
     parser.add_argument("--db", help="DuckDB store (default: a fresh embedded store)")
+    parser.add_argument(
+        "--new-connections",
+        action="store_true",
+        help="open a new connection per request (Connection: close) instead of keep-alive",
+    )
+    parser.add_argument("--cases", default="ab", help="which cases to run: a, b or ab (default ab)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the think times")
     parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--serve", help=argparse.SUPPRESS)  # internal: child server process
@@ -348,7 +386,8 @@ def report(title: str, results: dict[str, dict[str, float]], target: bool) -> No
 
 
 def bench(port: int, args: argparse.Namespace, deadline: float) -> None:
-    clients = [Client(port) for _ in range(args.clients)]
+    keep_alive = not args.new_connections
+    clients = [Client(port, keep_alive) for _ in range(args.clients)]
     gate = threading.Semaphore(LOGIN_CONCURRENCY)
     failures: list[str] = []
 
@@ -384,7 +423,7 @@ def bench(port: int, args: argparse.Namespace, deadline: float) -> None:
         "static": "/static/lsr/web.css",
         "login": "/accounts/login/",
     }
-    anonymous = [Client(port) for _ in clients]
+    anonymous = [Client(port, keep_alive) for _ in clients]
     for page in ("overview", "actions"):
         status, body, _, elapsed = clients[0].request("GET", pages[page])
         if not check(page, status, body):
@@ -415,13 +454,16 @@ def bench(port: int, args: argparse.Namespace, deadline: float) -> None:
         ),
     )
     for case, think, title in cases:
+        if case not in args.cases:
+            continue
         results = {}
         for page in ("static", "login", "overview", "actions"):
             who = anonymous if page in ("static", "login") else clients
             results[page] = run_phase(
                 who, page, pages[page], args.requests, deadline, think, args.seed
             )
-        report(title + "; new connection per request, loopback", results, case == "a")
+        how = "new connection per request" if args.new_connections else "keep-alive connections"
+        report(f"{title}; {how}, loopback", results, case == "a")
 
 
 if __name__ == "__main__":
