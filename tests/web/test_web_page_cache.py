@@ -206,3 +206,17 @@ def test_revision_moves_when_the_change_commits(transactional_db: None) -> None:
             assert inside == before
     after = page_cache.revision()
     assert after is not None and after > before and after >= (inside or 0)
+
+
+def test_a_cached_page_takes_four_queries(demo: Any, client_for: Any) -> None:
+    """From the cache: the session, the user with its profile, the data revision and the review
+    with the membership check; nothing else (the content's own queries are not run)."""
+    from django.test.utils import CaptureQueriesContext
+
+    for username in ("viewer", "lead", "admin"):
+        client = client_for(username)
+        for url in (f"/reviews/{demo.pk}/", f"/reviews/{demo.pk}/actions/"):
+            client.get(url)  # fills the cache (and refreshes the new session's expiry)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            assert len(queries) == 4, [q["sql"] for q in queries]

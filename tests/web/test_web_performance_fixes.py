@@ -5,19 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
-from lsr.web.plan import indicators, permissions
-from lsr.web.plan.demo import DEMO_USERS
+from lsr.web.plan import indicators
 from lsr.web.plan.models import Action
-
-
-@pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])
-def test_editable_action_ids_matches_can_edit_action(demo: Any, username: str) -> None:
-    user = get_user_model().objects.get(username=username)
-    actions = list(Action.objects.filter(review=demo))
-    expected = {a.pk for a in actions if permissions.can_edit_action(user, a)}
-    assert permissions.editable_action_ids(user, demo, actions) == expected
 
 
 def test_board_query_count_does_not_grow_with_actions(
@@ -27,6 +18,7 @@ def test_board_query_count_does_not_grow_with_actions(
     assert Action.objects.filter(review=demo).count() >= 10
     # The first request after force_login refreshes the session expiry (a write); not counted.
     assert client.get(f"/reviews/{demo.pk}/actions/").status_code == 200
+    cache.clear()  # measure a page rendered afresh, not one from the page cache
     with django_assert_max_num_queries(9):
         assert client.get(f"/reviews/{demo.pk}/actions/").status_code == 200
 
@@ -125,6 +117,7 @@ def test_board_query_count_is_the_same_for_more_actions(client_for: Any, demo: A
 
     def count(client: Any) -> int:
         client.get(f"/reviews/{demo.pk}/actions/")
+        cache.clear()  # a page rendered afresh, not one from the page cache
         with CaptureQueriesContext(connection) as queries:
             assert client.get(f"/reviews/{demo.pk}/actions/").status_code == 200
         return len(queries)

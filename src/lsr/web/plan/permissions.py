@@ -19,7 +19,6 @@ audit middleware records.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -130,22 +129,6 @@ def can_edit_action(user: Any, action: Action) -> bool:
         p = profile_of(user)
         return p is not None and p.organisation_id == action.owner_organisation_id
     return False
-
-
-def editable_action_ids(user: Any, review: Review, actions: Iterable[Action]) -> set[int]:
-    """The ids of those ``actions`` of ``review`` that ``user`` may edit: the same rule as
-    :func:`can_edit_action`, with the review checked once instead of once per action."""
-    role = role_of(user)
-    if role not in (Role.ADMINISTRATOR, Role.SYSTEM_LEAD, Role.PARTNER_EDITOR):
-        return set()
-    if not can_view_review(user, review):
-        return set()
-    mine = [a for a in actions if a.review_id == review.pk]
-    if role == Role.PARTNER_EDITOR:
-        p = profile_of(user)
-        own = p.organisation_id if p else None
-        return {a.pk for a in mine if own is not None and a.owner_organisation_id == own}
-    return {a.pk for a in mine}
 
 
 def can_delete_action(user: Any, action: Action) -> bool:

@@ -63,8 +63,7 @@ def _action(request: HttpRequest, action_id: int) -> Action:
     return action
 
 
-#: The fields :func:`filtered_actions` loads: those the board's table and
-#: :func:`~lsr.web.plan.permissions.editable_action_ids` read.
+#: The fields :func:`filtered_actions` loads: those the board's table reads.
 BOARD_FIELDS = (
     "id",
     "review_id",
