@@ -174,6 +174,32 @@ def test_import_refuses_stale_version_and_foreign_ids(demo: Any) -> None:
         excel.import_workbook(demo, b"not a workbook", user)
 
 
+def _assert_figure_data_tables(html: str, review: Any) -> None:
+    """Each of the six charts has its data table: one row per period, the cells of
+    :func:`lsr.report.charts.chart_data_table` (escaped), after a caption naming the figure."""
+    from django.utils.html import escape
+
+    from lsr.report.charts import DATA_TABLE_COLUMNS, chart_data_table
+    from lsr.web.plan.indicators import area_profile_for
+
+    profile = area_profile_for(review.area_code)
+    assert html.count('class="nhsuk-table data-table lsr-data-table"') == 6
+    for number, ind in enumerate(profile.indicators, start=1):
+        start = html.index(f"Data for Figure {number}: {escape(ind.indicator.name)}")
+        table = html[start : html.index("</table>", start)]
+        rows = chart_data_table(ind)
+        assert rows and table.count("<tr>") == len(rows) + 1
+        for row in (rows[0], rows[-1]):
+            cells = [escape(row[key]) for key, _header in DATA_TABLE_COLUMNS]
+            assert f'<tr><th scope="row">{cells[0]}</th><td>' + "</td><td>".join(cells[1:]) in table
+
+
+def test_overview_has_a_data_table_per_chart(demo: Any, client_for: Any) -> None:
+    page = client_for("viewer").get(f"/reviews/{demo.pk}/").content.decode()
+    assert page.count('<details class="nhsuk-details">') == 6
+    _assert_figure_data_tables(page, demo)
+
+
 def test_report_html_structure(demo: Any, client_for: Any) -> None:
     from html.parser import HTMLParser
 
@@ -221,6 +247,7 @@ def test_report_html_structure(demo: Any, client_for: Any) -> None:
     assert "The trusted assessor model must continue to be embedded." in html
     assert "Figure 5: Delayed transfers of care" in html
     assert html.count("<svg") >= 6
+    _assert_figure_data_tables(html, demo)
     assert "Example actions." in html
     assert "Live Well Oxfordshire" in html
 

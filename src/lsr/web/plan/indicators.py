@@ -72,6 +72,19 @@ def profile_context(area_code: str, *, charts: bool = True) -> dict[str, Any]:
         return _context(str(store_path()), area_code, charts)
 
 
+def with_data_cells(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The profile's figures with each chart's data table as ``headers`` and rows of ``cells``
+    (Django templates cannot look a row up by a key held in a variable)."""
+    return [
+        {
+            **fig,
+            "headers": [header for _key, header in fig["columns"]],
+            "cells": [[row[key] for key, _header in fig["columns"]] for row in fig["rows"]],
+        }
+        for fig in figures
+    ]
+
+
 @lru_cache(maxsize=64)
 def _section_html(path: str, area_code: str) -> str:
     from django.template.loader import render_to_string
@@ -87,10 +100,15 @@ def _section_html(path: str, area_code: str) -> str:
         }
         for row in context.get("summary", [])
     ]
-    keys = ("figures", "overview", "synthetic_label", "synthetic_names", "sources", "profile")
+    keys = ("overview", "synthetic_label", "synthetic_names", "sources", "profile")
     return render_to_string(
         "plan/_indicators.html",
-        {"profile_error": "", "summary": summary, **{k: context.get(k) for k in keys}},
+        {
+            "profile_error": "",
+            "summary": summary,
+            "figures": with_data_cells(context.get("figures", [])),
+            **{k: context.get(k) for k in keys},
+        },
     )
 
 

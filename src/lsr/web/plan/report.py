@@ -22,7 +22,7 @@ from django.utils import timezone
 from markupsafe import Markup
 
 from lsr.report.render import icon_svg, render_pdf
-from lsr.web.plan.indicators import profile_context
+from lsr.web.plan.indicators import profile_context, with_data_cells
 from lsr.web.plan.models import (
     Action,
     Finding,
@@ -131,7 +131,7 @@ def report_context(
         "future": future,
         "consulted": consulted,
         "indicator_summary": summary,
-        "figures": profile.get("figures", []),
+        "figures": with_data_cells(profile.get("figures", [])),
         "overview_sentence": profile.get("overview", ""),
         "synthetic_label": profile.get("synthetic_label", ""),
         "synthetic_names": profile.get("synthetic_names", []),
