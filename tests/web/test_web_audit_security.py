@@ -11,27 +11,9 @@ from django.test import Client
 
 from lsr.web.plan.models import Action, AuditEvent, Finding, Milestone, Status
 
+from action_form import action_form_data
+
 pytestmark = pytest.mark.django_db
-
-
-def _data(action: Action, **changes: Any) -> dict[str, Any]:
-    data = {
-        "reference": action.reference,
-        "what": action.what,
-        "area": action.area_id or "",
-        "theme": action.theme_id,
-        "owner_organisation": action.owner_organisation_id,
-        "owner_person": action.owner_person,
-        "start": action.start.isoformat(),
-        "due": action.due.isoformat(),
-        "status": action.status,
-        "evidence_notes": action.evidence_notes,
-        "indicators": list(action.indicators),
-        "status_note": "",
-        "version": action.version,
-    }
-    data.update(changes)
-    return data
 
 
 def test_every_change_is_audited_with_before_and_after(demo: Any, client_for: Any) -> None:
@@ -40,7 +22,8 @@ def test_every_change_is_audited_with_before_and_after(demo: Any, client_for: An
     client = client_for("lead")
     start = AuditEvent.objects.count()
     client.post(
-        f"/actions/{action.pk}/edit/", _data(action, what="Audited change", status="at_risk")
+        f"/actions/{action.pk}/edit/",
+        action_form_data(action, what="Audited change", status="at_risk"),
     )
     ev = AuditEvent.objects.filter(model="Action", object_id=str(action.pk), kind="update").first()
     assert ev is not None and ev.actor_username == "lead"
@@ -146,7 +129,7 @@ def test_csrf_is_enforced(demo: Any) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(get_user_model().objects.get(username="lead"))
     action = Action.objects.filter(review=demo).first()
-    response = client.post(f"/actions/{action.pk}/edit/", _data(action, what="no token"))
+    response = client.post(f"/actions/{action.pk}/edit/", action_form_data(action, what="no token"))
     assert response.status_code == 403
     action.refresh_from_db()
     assert action.what != "no token"
@@ -156,7 +139,7 @@ def test_csrf_is_enforced(demo: Any) -> None:
     token = page.context["csrf_token"]
     response = client.post(
         f"/actions/{action.pk}/edit/",
-        {**_data(action, what="with token"), "csrfmiddlewaretoken": str(token)},
+        {**action_form_data(action, what="with token"), "csrfmiddlewaretoken": str(token)},
     )
     assert response.status_code == 302
     action.refresh_from_db()
@@ -174,7 +157,7 @@ def test_csrf_is_enforced(demo: Any) -> None:
 def test_optimistic_locking_two_stale_forms(demo: Any, client_for: Any) -> None:
     action = Action.objects.filter(review=demo).first()
     first, second = client_for("lead"), client_for("admin")
-    stale = _data(action)  # both opened version 1
+    stale = action_form_data(action)  # both opened version 1
     r1 = first.post(
         f"/actions/{action.pk}/edit/", {**stale, "what": "First edit", "status": Status.AT_RISK}
     )

@@ -13,6 +13,8 @@ from django.db import connection
 from lsr.web.plan import page_cache
 from lsr.web.plan.models import Action, Organisation, Review
 
+from action_form import action_form_data
+
 _MIGRATION = importlib.import_module("lsr.web.plan.migrations.0003_data_revision")
 
 #: Tables whose changes the pages never show (not counted by the data revision).
@@ -98,19 +100,7 @@ def test_an_edit_through_the_application_shows_on_the_board(demo: Any, client_fo
     action = Action.objects.filter(review=demo).order_by("pk").first()
     assert action is not None
     _board(viewer, demo)
-    page = lead.get(f"/actions/{action.pk}/edit/")
-    form = page.context["form"]
-    data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update(
-        what="Edited through the form",
-        theme=action.theme_id,
-        owner_organisation=action.owner_organisation_id,
-        start=action.start.isoformat() if action.start else "",
-        due=action.due.isoformat() if action.due else "",
-        version=action.version,
-        indicators=action.indicators or [],
-        area=action.area_id or "",
-    )
+    data = action_form_data(action, what="Edited through the form")
     response = lead.post(f"/actions/{action.pk}/edit/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "Edited through the form" in _board(viewer, demo)

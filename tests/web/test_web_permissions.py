@@ -10,6 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lsr.web.plan.models import Action, AuditEvent, Evidence, Organisation
 
+from action_form import action_form_data
+
 pytestmark = pytest.mark.django_db
 
 ROLES = ("admin", "reviewer", "lead", "partner", "viewer")
@@ -21,26 +23,6 @@ def _own_and_other(demo: Any) -> tuple[Action, Action]:
     other = Action.objects.filter(review=demo).exclude(owner_organisation__name=OH).first()
     assert own is not None and other is not None
     return own, other
-
-
-def _form_data(action: Action, **changes: Any) -> dict[str, Any]:
-    data = {
-        "reference": action.reference,
-        "what": action.what,
-        "area": action.area_id or "",
-        "theme": action.theme_id,
-        "owner_organisation": action.owner_organisation_id,
-        "owner_person": action.owner_person,
-        "start": action.start.isoformat() if action.start else "",
-        "due": action.due.isoformat() if action.due else "",
-        "status": action.status,
-        "evidence_notes": action.evidence_notes,
-        "indicators": list(action.indicators),
-        "status_note": "",
-        "version": action.version,
-    }
-    data.update(changes)
-    return data
 
 
 def _evidence(action: Action) -> Evidence:
@@ -82,7 +64,7 @@ def test_matrix_on_another_organisations_action(role: str, demo: Any, client_for
 def test_edit_post_by_role(role: str, demo: Any, client_for: Any) -> None:
     own, other = _own_and_other(demo)
     client = client_for(role)
-    response = client.post(f"/actions/{other.pk}/edit/", _form_data(other, what="Changed"))
+    response = client.post(f"/actions/{other.pk}/edit/", action_form_data(other, what="Changed"))
     other.refresh_from_db()
     if role in ("admin", "lead"):
         assert response.status_code == 302
@@ -91,7 +73,7 @@ def test_edit_post_by_role(role: str, demo: Any, client_for: Any) -> None:
         assert response.status_code == 403
         assert other.what != "Changed"
     # the partner editor's own organisation's action
-    response = client.post(f"/actions/{own.pk}/edit/", _form_data(own, what="Own change"))
+    response = client.post(f"/actions/{own.pk}/edit/", action_form_data(own, what="Own change"))
     own.refresh_from_db()
     if role in ("admin", "lead", "partner"):
         assert response.status_code == 302 and own.what == "Own change"
@@ -118,7 +100,7 @@ def test_partner_cannot_change_other_org_via_any_url(demo: Any, client_for: Any)
     assert milestone is not None
     denied_before = AuditEvent.objects.filter(kind=AuditEvent.Kind.DENIED).count()
     attempts = [
-        client.post(f"/actions/{other.pk}/edit/", _form_data(other, what="hijack")),
+        client.post(f"/actions/{other.pk}/edit/", action_form_data(other, what="hijack")),
         client.post(f"/actions/{other.pk}/delete/"),
         client.post(f"/actions/{other.pk}/milestones/", {"date": "2019-01-01", "text": "x"}),
         client.post(f"/milestones/{milestone.pk}/toggle/"),
@@ -129,12 +111,14 @@ def test_partner_cannot_change_other_org_via_any_url(demo: Any, client_for: Any)
         # moving its own action to another organisation
         client.post(
             f"/actions/{own.pk}/edit/",
-            _form_data(own, owner_organisation=other.owner_organisation_id),
+            action_form_data(own, owner_organisation=other.owner_organisation_id),
         ),
         # creating an action for another organisation
         client.post(
             f"/reviews/{demo.pk}/actions/new/",
-            _form_data(own, owner_organisation=other.owner_organisation_id, what="new", version=""),
+            action_form_data(
+                own, owner_organisation=other.owner_organisation_id, what="new", version=""
+            ),
         ),
         client.post(f"/reviews/{demo.pk}/actions/import/", {}),
         client.post(f"/reviews/{demo.pk}/report/publish/"),
@@ -159,7 +143,7 @@ def test_partner_cannot_change_other_org_via_any_url(demo: Any, client_for: Any)
 def test_partner_can_create_for_own_organisation(demo: Any, client_for: Any) -> None:
     own, _ = _own_and_other(demo)
     response = client_for("partner").post(
-        f"/reviews/{demo.pk}/actions/new/", _form_data(own, what="Partner action", version="")
+        f"/reviews/{demo.pk}/actions/new/", action_form_data(own, what="Partner action", version="")
     )
     assert response.status_code == 302
     created = Action.objects.get(what="Partner action")
@@ -173,7 +157,9 @@ def test_posting_action_id_of_other_review_is_refused(demo: Any, client_for: Any
     target = Action.objects.filter(review=other_review).first()
     assert target is not None
     # the system lead is a member of the first review only
-    response = client_for("lead").post(f"/actions/{target.pk}/edit/", _form_data(target, what="x"))
+    response = client_for("lead").post(
+        f"/actions/{target.pk}/edit/", action_form_data(target, what="x")
+    )
     assert response.status_code == 403
     target.refresh_from_db()
     assert target.what != "x"
