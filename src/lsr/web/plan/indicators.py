@@ -85,21 +85,27 @@ def with_data_cells(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@lru_cache(maxsize=64)
-def _section_html(path: str, area_code: str) -> str:
-    from django.template.loader import render_to_string
-
+def with_icons(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The profile's summary rows with their Making Data Count icons as SVG (Django templates
+    cannot call :func:`lsr.report.render.icon_svg`)."""
     from lsr.report.render import icon_svg
 
-    context = _context(path, area_code, True)
-    summary = [
+    return [
         {
             **row,
             "variation_svg": icon_svg(row["variation"]),
             "assurance_svg": icon_svg(row["assurance"]),
         }
-        for row in context.get("summary", [])
+        for row in summary
     ]
+
+
+@lru_cache(maxsize=64)
+def _section_html(path: str, area_code: str) -> str:
+    from django.template.loader import render_to_string
+
+    context = _context(path, area_code, True)
+    summary = with_icons(context.get("summary", []))
     keys = ("overview", "synthetic_label", "synthetic_names", "sources", "profile")
     return render_to_string(
         "plan/_indicators.html",

@@ -21,8 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from markupsafe import Markup
 
-from lsr.report.render import icon_svg, render_pdf
-from lsr.web.plan.indicators import profile_context, with_data_cells
+from lsr.report.render import render_pdf
+from lsr.web.plan.indicators import profile_context, with_data_cells, with_icons
 from lsr.web.plan.models import (
     Action,
     Finding,
@@ -102,14 +102,7 @@ def report_context(
                 consulted.append(p)
     try:
         profile = profile_context(review.area_code, charts=charts)
-        summary = [
-            {
-                **row,
-                "variation_svg": icon_svg(row["variation"]),
-                "assurance_svg": icon_svg(row["assurance"]),
-            }
-            for row in profile["summary"]
-        ]
+        summary = with_icons(profile["summary"])
         profile_error = ""
     except LookupError as exc:
         profile, summary, profile_error = {}, [], str(exc)
