@@ -64,6 +64,15 @@ def visible_reviews(user: Any) -> QuerySet[Review]:
     return p.reviews.all()
 
 
+def _review_access(user: Any) -> dict[int, bool]:
+    """The user's answers to "may read review N", kept on the user object (``request.user`` is
+    loaded afresh for every request, so they last one request)."""
+    memo: dict[int, bool] | None = getattr(user, "_lsr_review_access", None)
+    if memo is None:
+        memo = user._lsr_review_access = {}
+    return memo
+
+
 def can_view_review(user: Any, review: Review) -> bool:
     """Whether ``user`` may read ``review``. The membership answer is kept on the user object
     (``request.user`` is loaded afresh for every request, so this is one query per review per
@@ -72,10 +81,7 @@ def can_view_review(user: Any, review: Review) -> bool:
         return False
     if sees_all_reviews(user):
         return True
-    memo: dict[int, bool] | None = getattr(user, "_lsr_review_access", None)
-    if memo is None:
-        memo = {}
-        user._lsr_review_access = memo
+    memo = _review_access(user)
     if review.pk not in memo:
         memo[review.pk] = visible_reviews(user).filter(pk=review.pk).exists()
     return memo[review.pk]
@@ -99,10 +105,7 @@ def review_if_visible(user: Any, review_id: int) -> Review:
             raise Http404("no such review")
         require(False, f"may not view review {review_id}")
     assert review is not None
-    memo: dict[int, bool] | None = getattr(user, "_lsr_review_access", None)
-    if memo is None:
-        memo = user._lsr_review_access = {}
-    memo[review.pk] = True
+    _review_access(user)[review.pk] = True
     return review
 
 
