@@ -234,8 +234,13 @@ def test_doubling_capacity_never_adds_delay(params: FlowParameters, seed: int, w
     """Without readmissions the times at which patients ask for a service do not depend on its
     capacity, and a FIFO queue with more places (at every moment) never starts anyone later, so
     the delayed days for that service cannot increase. (With readmissions the reserve slots are
-    handed out in a different order and this need not hold pathwise.)"""
-    params = dataclasses.replace(params, readmission_probability=0.0)
+    handed out in a different order and this need not hold pathwise. Nor does it hold for a
+    service whose overflow is "lose": in a loss system a patient admitted thanks to the extra
+    places can fill the place that a later patient would have had, so the service is made to
+    wait here.)"""
+    services = list(params.services)
+    services[which] = dataclasses.replace(services[which], overflow="wait")
+    params = dataclasses.replace(params, readmission_probability=0.0, services=tuple(services))
     more = _double(params, which)
     a = summarise(params, x := draw_inputs(params, seed, 0), simulate(x)).totals
     b = summarise(more, y := draw_inputs(more, seed, 0), simulate(y)).totals
