@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, LoadErrors
 
 app = typer.Typer(
     name="lsr",
@@ -54,9 +54,14 @@ def friendly_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except LoadError as exc:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
-            err_console.print("Nothing was changed in the database.")
+        except (LoadError, LoadErrors) as exc:
+            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            hint = (
+                " Use --skip-bad to load the good files and leave these out."
+                if isinstance(exc, LoadErrors) and _has_skip_bad(func)
+                else ""
+            )
+            err_console.print(f"Nothing was changed in the database.{hint}", highlight=False)
             raise typer.Exit(2) from None
         except (LookupError, ValueError, FileNotFoundError) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
@@ -64,6 +69,22 @@ def friendly_errors(func: F) -> F:
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _has_skip_bad(func: Callable[..., Any]) -> bool:
+    import inspect
+
+    return "skip_bad" in inspect.signature(func).parameters
+
+
+SkipBadOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-bad",
+        help="Load the good files and leave out (and list) the bad ones. Without it, one bad "
+        "file means nothing is loaded, and every bad file is listed.",
+    ),
+]
 
 
 def open_store(db: Path | None, *, read_only: bool = False) -> Any:

@@ -1,4 +1,9 @@
-"""The six indicators of a local system review data profile.
+"""The indicators of a local system review data profile.
+
+:data:`INDICATORS` are the six indicators of the review's data profile (numbered 1 to 6 as in
+the report). :data:`SUPPLEMENTARY` are further indicators from public data that the report's
+themes use (A&E four-hour performance and attendances apportioned from trusts, emergency
+admissions of all ages from the Monthly Activity Return); they have no number.
 
 Each indicator is a ratio ``numerator / denominator x multiplier``. The definitions here are the
 single place that names, units, polarity and confidence-interval method live; the store, the
@@ -42,6 +47,10 @@ class Indicator:
     denominator: str
     polarity: Polarity = Polarity.LOW_IS_GOOD
     person_level: bool = True  # derived from person-level records: small-number suppression applies
+    approximation: str | None = None
+    """Why the figures are only an approximation for a council, when they are (shown with them)."""
+    themes: tuple[str, ...] = ()
+    """The report themes this indicator is evidence for."""
 
     def value(self, numerator: float, denominator: float) -> float:
         """The indicator value for one numerator and denominator."""
@@ -124,7 +133,70 @@ INDICATORS: tuple[Indicator, ...] = (
     DELAYED_TRANSFERS,
     READMISSIONS,
 )
-_BY_ID = {ind.id: ind for ind in INDICATORS}
+"""The six indicators of the review's data profile, numbered as in the report."""
+
+_APPORTIONED = (
+    "NHS England publishes A&E figures by provider (trust), not by council. A council's figure "
+    "here is each trust's monthly count shared out by the fraction of the trust's patients who "
+    "live in the council (an open trust-to-council table built from 2020 admissions), so it is "
+    "an approximation, not an official council figure."
+)
+
+AE_FOUR_HOURS = Indicator(
+    id="ae_four_hours",
+    number=0,
+    name="A&E attendances seen within four hours (all ages)",
+    short_name="A&E within four hours",
+    statistic=Statistic.PROPORTION,
+    multiplier=100.0,
+    unit="% of A&E attendances (all department types) admitted, transferred or discharged "
+    "within four hours of arrival",
+    numerator="A&E attendances within four hours (attendances minus four-hour breaches), "
+    "apportioned from trusts",
+    denominator="A&E attendances, all ages, all department types, apportioned from trusts",
+    polarity=Polarity.HIGH_IS_GOOD,
+    person_level=False,
+    approximation=_APPORTIONED,
+    themes=("Winter planning", "Review of pathways, points of access and services"),
+)
+AE_ATTENDANCES_ALL = Indicator(
+    id="ae_attendances_all",
+    number=0,
+    name="A&E attendances (all ages)",
+    short_name="A&E attendances, all ages",
+    statistic=Statistic.RATE,
+    multiplier=1_000.0,
+    unit="A&E attendances in the month per 1,000 population (all ages)",
+    numerator="A&E attendances, all ages, all department types, apportioned from trusts",
+    denominator="population, all ages (ONS mid-year estimate)",
+    person_level=False,
+    approximation=_APPORTIONED,
+    themes=("Winter planning",),
+)
+EMERGENCY_ADMISSIONS_ALL = Indicator(
+    id="emergency_admissions_all",
+    number=0,
+    name="Emergency admissions (all ages)",
+    short_name="Emergency admissions, all ages",
+    statistic=Statistic.RATE,
+    multiplier=100_000.0,
+    unit="emergency (non-elective) admissions in the month per 100,000 population (all ages)",
+    numerator="non-elective admissions of the council's clinical commissioning group (NHS "
+    "England Monthly Activity Return), where the CCG covers the same area as the council",
+    denominator="population, all ages (ONS mid-year estimate)",
+    person_level=False,
+    themes=("Review of pathways, points of access and services",),
+)
+
+SUPPLEMENTARY: tuple[Indicator, ...] = (
+    AE_FOUR_HOURS,
+    AE_ATTENDANCES_ALL,
+    EMERGENCY_ADMISSIONS_ALL,
+)
+"""Indicators from public data that the report's themes use, besides the six."""
+
+ALL_INDICATORS: tuple[Indicator, ...] = INDICATORS + SUPPLEMENTARY
+_BY_ID = {ind.id: ind for ind in ALL_INDICATORS}
 
 
 def get_indicator(indicator_id: str) -> Indicator:

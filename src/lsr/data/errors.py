@@ -33,3 +33,19 @@ class LoadError(Exception):
         if self.field is not None:
             where.append(f"field {self.field!r}")
         return f"{', '.join(where)}: {self.message}"
+
+
+class LoadErrors(Exception):
+    """Several files (or places) failed validation in one run: every :class:`LoadError`, in
+    the order the files were given, so that a user fixes them all before loading again."""
+
+    def __init__(self, errors: list[LoadError]) -> None:
+        if not errors:
+            raise ValueError("LoadErrors needs at least one LoadError")
+        self.errors = list(errors)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        count = len(self.errors)
+        head = "1 file could not be loaded" if count == 1 else f"{count} files could not be loaded"
+        return head + ":\n" + "\n".join(f"  {e}" for e in self.errors)

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
+from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import duckdb
 import pandas as pd
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, LoadErrors
 from lsr.data.store import file_sha256, record_load, transaction
+
+T = TypeVar("T")
 
 AREA_CODE_RE = re.compile(r"^E\d{8}$")
 """An English ONS area code: ``E`` and eight digits (E06, E08, E09, E10 councils; E92 England)."""
@@ -42,6 +45,8 @@ class LoadSummary:
     files_skipped: int = 0
     rows_inserted: int = 0
     notes: list[str] = field(default_factory=list)
+    bad: list[LoadError] = field(default_factory=list)
+    """Files left out by ``skip_bad`` (each with its error)."""
 
     def add(self, other: LoadSummary) -> None:
         """Fold another summary (for example one file's) into this one."""
@@ -49,12 +54,112 @@ class LoadSummary:
         self.files_skipped += other.files_skipped
         self.rows_inserted += other.rows_inserted
         self.notes.extend(other.notes)
+        self.bad.extend(other.bad)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{self.kind}: {self.files_loaded} file(s) loaded, {self.files_skipped} skipped, "
             f"{self.rows_inserted} row(s) inserted"
         )
+        if self.bad:
+            text += f", {len(self.bad)} bad file(s) left out:\n" + "\n".join(
+                f"  {e}" for e in self.bad
+            )
+        return text
+
+
+def as_paths(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -> list[Path]:
+    """One path or many, as a list of :class:`Path`."""
+    if isinstance(paths, str | PathLike):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+@dataclass
+class _Pending(Generic[T]):
+    path: Path
+    sha: str
+    parsed: T
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    paths: str | PathLike[str] | Iterable[str | PathLike[str]],
+    kind: str,
+    read: Callable[[Path], T],
+    store: Callable[[duckdb.DuckDBPyConnection, Path, T], int],
+    *,
+    skip_bad: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> LoadSummary:
+    """Load many files of one kind: every file is checked before anything is written.
+
+    1. Each file is hashed; a file whose bytes were loaded before (same kind) is skipped, and
+       one loaded before as another kind is an error.
+    2. ``read(path)`` reads and validates each remaining file without touching the store,
+       raising :class:`LoadError`. Every file is read, so that one run reports every bad file
+       (file, sheet, row, field), not only the first. ``progress(done, total, name)`` is called
+       after each file.
+    3. In one transaction, ``store(tx, path, parsed)`` writes each file and returns the rows
+       it inserted. It must check the store (e.g. conflicting numbers) before it inserts
+       anything, raising :class:`LoadError`.
+
+    Without ``skip_bad``, any error means nothing is written: :class:`LoadErrors` lists every
+    error found. With ``skip_bad``, bad files are left out (listed in ``summary.bad``) and the
+    good ones are loaded together."""
+    path_list = as_paths(paths)
+    summary = LoadSummary(kind=kind)
+    errors: list[LoadError] = []
+    pending: list[_Pending[T]] = []
+    seen: dict[str, Path] = {}
+    total = len(path_list)
+    for done, path in enumerate(path_list, start=1):
+        try:
+            sha = sha256_or_error(path)
+            previous = con.execute(
+                "SELECT kind, file_name FROM loads WHERE sha256 = ?", [sha]
+            ).fetchone()
+            if previous is not None and previous[0] != kind:
+                raise LoadError(
+                    path,
+                    f"this file was loaded before as {previous[0]} data ({previous[1]}), "
+                    f"not {kind} data; is it the right file?",
+                )
+            if previous is not None or sha in seen:
+                summary.files_skipped += 1
+                twin = f" (same bytes as {seen[sha].name})" if sha in seen else ""
+                summary.notes.append(f"{path.name}: already loaded (same file){twin}")
+            else:
+                seen[sha] = path
+                pending.append(_Pending(path, sha, read(path)))
+        except LoadError as exc:
+            errors.append(exc)
+        if progress is not None:
+            progress(done, total, path.name)
+    if errors and not skip_bad:
+        raise LoadErrors(errors)
+    with transaction(con):
+        stored: list[tuple[Path, int]] = []
+        for item in pending:
+            try:
+                rows = store(con, item.path, item.parsed)
+            except LoadError as exc:
+                errors.append(exc)
+                continue
+            record_load(con, item.sha, kind, item.path.name, rows)
+            stored.append((item.path, rows))
+        if errors and not skip_bad:
+            raise LoadErrors(errors)
+    for path, rows in stored:
+        if rows == 0:
+            summary.files_skipped += 1
+            summary.notes.append(f"{path.name}: no new rows (same numbers already in the store)")
+        else:
+            summary.files_loaded += 1
+            summary.rows_inserted += rows
+            summary.notes.append(f"{path.name}: {rows} row(s) inserted")
+    summary.bad.extend(errors)
+    return summary
 
 
 def load_file_once(

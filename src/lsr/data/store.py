@@ -93,7 +93,9 @@ def connect(
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(target, read_only=read_only)
     if not read_only:
-        con.execute(SCHEMA)
+        from lsr.data.sources import schema_sql
+
+        con.execute(SCHEMA + schema_sql())
     return con
 
 
