@@ -242,6 +242,43 @@ def test_two_of_three_on_opposite_sides_is_no_signal() -> None:
     assert tail_rules(r) == [None, None, None]
 
 
+def test_two_of_three_needs_the_third_point_on_the_same_side_by_default() -> None:
+    # 15, 10, 15: two points in the upper band, but 10 lies below the centre (11). NHS England's
+    # Making Data Count Single Chart tool counts the window only when all three points are on
+    # one side (NHSRplotthedots issues 143 and 194), so there is no signal.
+    r = chart([15.0, 10.0, 15.0], improvement=Direction.DECREASE)
+    assert tail_rules(r) == [None, None, None]
+    # The Power BI custom visual lets the third point lie anywhere: both 15s are flagged.
+    powerbi = chart(
+        [15.0, 10.0, 15.0], improvement=Direction.DECREASE, two_of_three_window="any_side"
+    )
+    assert tail_rules(powerbi) == ["two_of_three", None, "two_of_three"]
+    assert tail_types(powerbi) == [CON, COMMON, CON]
+
+
+def test_two_of_three_third_point_on_the_centre_is_on_neither_side() -> None:
+    r = chart([15.0, 11.0, 15.0])
+    assert tail_rules(r) == [None, None, None]
+    assert tail_rules(chart([15.0, 11.0, 15.0], two_of_three_window="any_side")) == [
+        "two_of_three",
+        None,
+        "two_of_three",
+    ]
+
+
+def test_two_of_three_same_side_windows_overlap() -> None:
+    # 15, 15, 10: the window (10 from the base, 15, 15) has a point below the centre, but the
+    # window (15, 15, 10) does too; only a window of three on one side counts. Adding 12 after
+    # the two 15s makes the window (15, 15, 12) qualify.
+    assert tail_rules(chart([15.0, 15.0, 10.0])) == [None, None, None]
+    assert tail_rules(chart([15.0, 15.0, 12.0])) == ["two_of_three", "two_of_three", None]
+
+
+def test_unknown_two_of_three_window_is_refused() -> None:
+    with pytest.raises(ValueError, match="two_of_three_window"):
+        SpcOptions(two_of_three_window="sideways")  # type: ignore[arg-type]
+
+
 def test_two_beyond_2_sigma_but_not_within_three_points_is_no_signal() -> None:
     r = chart([15.0, 11.5, 10.5, 15.0])
     assert tail_rules(r) == [None] * 4
@@ -597,7 +634,8 @@ def test_default_rule_set_sentence() -> None:
     expected = (
         "XmR (NHS Making Data Count): limits mean ± 2.66 × mean moving range; "
         "moving-range screening off; rules: outside limits; trend of 7; "
-        "2 of 3 beyond 2 sigma (classic); shift of 7; baseline all points; no rebase"
+        "2 of 3 beyond 2 sigma (classic, all three points on one side of the centre); "
+        "shift of 7; baseline all points; no rebase"
     )
     assert SpcOptions().describe() == expected
     assert xmr(BASE).rule_set == expected
@@ -616,6 +654,8 @@ def test_rule_set_sentence_states_the_settings() -> None:
     assert "trend of 6" in text
     assert "shift of 8" in text
     assert "nhse_2023" in text
+    assert "all three points on one side" in text
+    assert "third point on either side" in SpcOptions(two_of_three_window="any_side").describe()
     assert "screening on" in text
     assert "baseline first 15 points of each segment" in text
     assert "rebased at point indexes 20, 40" in text

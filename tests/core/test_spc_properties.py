@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from lsr.core.spc import Direction, PointType, SpcOptions, SpcResult, xmr
 
+from spc_reference import reference_rules
+
 COMMON = PointType.COMMON_CAUSE
 SWAP_QUALITY = {
     PointType.COMMON_CAUSE: PointType.COMMON_CAUSE,
@@ -70,6 +72,7 @@ def series_and_options(draw: st.DrawFn) -> tuple[list[float], SpcOptions]:
         shift_length=draw(st.integers(2, 8)),
         two_of_three_variant=draw(st.sampled_from(["classic", "nhse_2023"])),
         screen_moving_ranges=draw(st.booleans()),
+        two_of_three_window=draw(st.sampled_from(["same_side", "any_side"])),
     )
     return [float(v) for v in values], options
 
@@ -84,6 +87,7 @@ def with_direction(options: SpcOptions, direction: Direction) -> SpcOptions:
         shift_length=options.shift_length,
         two_of_three_variant=options.two_of_three_variant,
         screen_moving_ranges=options.screen_moving_ranges,
+        two_of_three_window=options.two_of_three_window,
     )
 
 
@@ -162,6 +166,7 @@ def test_positive_scale_equivariance(case: tuple[list[float], SpcOptions], scale
         shift_length=options.shift_length,
         two_of_three_variant=options.two_of_three_variant,
         screen_moving_ranges=options.screen_moving_ranges,
+        two_of_three_window=options.two_of_three_window,
     )
     r = xmr(values, options)
     scaled = xmr([v * scale for v in values], options)
@@ -253,3 +258,48 @@ def test_constant_series(level: int, n: int, direction: Direction, screen: bool)
     assert "outside_limits" not in r.rule
     assert r.point_type == (COMMON,) * n
     assert r.variation_icon == "common_cause"
+
+
+@settings(deadline=None, max_examples=400)
+@given(series_and_options())
+def test_engine_agrees_with_the_independent_reference(
+    case: tuple[list[float], SpcOptions],
+) -> None:
+    """Every point's side and rule equal those of tests/core/spc_reference.py, an exact
+    (rational arithmetic) window-scan reading of the NHS England tool's rules."""
+    values, options = case
+    r = xmr(values, options)
+    expected = reference_rules(
+        [int(v) for v in values],
+        trend=options.trend_length,
+        shift=options.shift_length,
+        variant=options.two_of_three_variant,
+        window=options.two_of_three_window,
+        baseline=options.baseline_points,
+        rebase_at=options.rebase_at,
+        screen=options.screen_moving_ranges,
+    )
+    side_of = {
+        PointType.COMMON_CAUSE: 0,
+        PointType.NEUTRAL_HIGH: 1,
+        PointType.NEUTRAL_LOW: -1,
+    }
+    for i, (point_type, rule) in enumerate(zip(r.point_type, r.rule, strict=True)):
+        if point_type in side_of:
+            side = side_of[point_type]
+        else:
+            good_is_high = options.improvement is Direction.INCREASE
+            side = 1 if (point_type is PointType.IMPROVEMENT) == good_is_high else -1
+        assert (side, rule) == expected[i], f"point {i} of {values}"
+
+
+def test_same_side_differs_from_any_side_on_some_series() -> None:
+    """The two readings of 2-of-3 are really different (so the option is not a no-op)."""
+    rng = np.random.default_rng(7)
+    differing = 0
+    for _ in range(2000):
+        values = [float(v) for v in rng.integers(-10, 11, size=24)]
+        a = xmr(values, SpcOptions(two_of_three_window="same_side"))
+        b = xmr(values, SpcOptions(two_of_three_window="any_side"))
+        differing += a.rule != b.rule
+    assert 0 < differing < 2000

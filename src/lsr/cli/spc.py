@@ -77,6 +77,13 @@ def spc(
     two_of_three: Annotated[
         str, typer.Option(help="classic or nhse_2023 (counts points beyond the limits).")
     ] = "classic",
+    two_of_three_window: Annotated[
+        str,
+        typer.Option(
+            help="same_side (NHS England's Single Chart tool: all three points on one side of "
+            "the centre) or any_side (the Power BI visual: the third point anywhere)."
+        ),
+    ] = "same_side",
     screen: Annotated[
         bool, typer.Option("--screen/--no-screen", help="Screen out moving ranges >= 3.267 x mean.")
     ] = False,
@@ -92,6 +99,8 @@ def spc(
         raise ValueError("--improvement must be increase, decrease or neutral") from None
     if two_of_three not in ("classic", "nhse_2023"):
         raise ValueError("--two-of-three must be classic or nhse_2023")
+    if two_of_three_window not in ("same_side", "any_side"):
+        raise ValueError("--two-of-three-window must be same_side or any_side")
     labels = list(series["period"])
     rebase_at = []
     for r in rebase or []:
@@ -107,6 +116,7 @@ def spc(
         shift_length=shift_length,
         two_of_three_variant=two_of_three,  # type: ignore[arg-type]
         screen_moving_ranges=screen,
+        two_of_three_window=two_of_three_window,  # type: ignore[arg-type]
     )
     result = xmr(series["value"].to_numpy(float), options)
     frame = result.to_frame()

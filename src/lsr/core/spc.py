@@ -14,6 +14,9 @@ The rules, written from the NHS England / NHS Improvement "Making Data Count" gu
   recomputed once (off by default, as in the NHS England spreadsheet);
 * special-cause rules in priority order: ``outside_limits``, ``trend``, ``two_of_three``,
   ``shift``. The highest-priority rule that flags a point decides its type and is its ``rule``.
+  Two of three counts a window only when all three points are on the same side of the centre,
+  as NHS England's Making Data Count Single Chart tool does (NHSRplotthedots issues 143 and
+  194); ``two_of_three_window="any_side"`` gives the Power BI custom visual's reading.
 
 Decisions the guidance leaves open, fixed here and documented in ``docs/methods/spc.md``:
 
@@ -107,6 +110,10 @@ class SpcOptions:
             (at least 2; NHS tools use 6 or 7).
         two_of_three_variant: ``"classic"`` counts only points between the 2-sigma line and the
             limit; ``"nhse_2023"`` also counts points beyond the limits.
+        two_of_three_window: ``"same_side"`` (default, as NHS England's Making Data Count
+            Single Chart tool) counts a window of three only when all three points lie on the
+            same side of the centre as the two beyond 2 sigma; ``"any_side"`` (as the Power BI
+            custom visual) lets the third point lie anywhere.
         screen_moving_ranges: drop moving ranges ≥ 3.267 × mean(mR) and recompute mean(mR) once.
 
     Raises:
@@ -123,6 +130,7 @@ class SpcOptions:
     shift_length: int = 7
     two_of_three_variant: Literal["classic", "nhse_2023"] = "classic"
     screen_moving_ranges: bool = False
+    two_of_three_window: Literal["same_side", "any_side"] = "same_side"
 
     def __post_init__(self) -> None:
         try:
@@ -167,6 +175,11 @@ class SpcOptions:
                 "two_of_three_variant must be 'classic' or 'nhse_2023', "
                 f"not {self.two_of_three_variant!r}"
             )
+        if self.two_of_three_window not in ("same_side", "any_side"):
+            raise ValueError(
+                "two_of_three_window must be 'same_side' or 'any_side', "
+                f"not {self.two_of_three_window!r}"
+            )
         object.__setattr__(self, "screen_moving_ranges", bool(self.screen_moving_ranges))
 
     def describe(self) -> str:
@@ -174,7 +187,8 @@ class SpcOptions:
 
         For the defaults: ``"XmR (NHS Making Data Count): limits mean ± 2.66 × mean moving
         range; moving-range screening off; rules: outside limits; trend of 7; 2 of 3 beyond 2
-        sigma (classic); shift of 7; baseline all points; no rebase"``.
+        sigma (classic, all three points on one side of the centre); shift of 7; baseline all
+        points; no rebase"``.
         """
         if self.screen_moving_ranges:
             screening = (
@@ -187,6 +201,10 @@ class SpcOptions:
             variant = "classic"
         else:
             variant = "nhse_2023, counting points beyond the limits"
+        if self.two_of_three_window == "same_side":
+            variant += ", all three points on one side of the centre"
+        else:
+            variant += ", third point on either side"
         if self.baseline_points is None:
             baseline = "baseline all points"
         else:
@@ -341,14 +359,27 @@ def _shift(position: list[int], start: int, end: int, length: int, sides: list[i
     _close_run(sides, run_start, end, position[run_start], length, keep=False)
 
 
-def _two_of_three(counted: list[int], start: int, end: int, sides: list[int]) -> None:
+def _two_of_three(
+    counted: list[int],
+    position: list[int],
+    start: int,
+    end: int,
+    sides: list[int],
+    same_side: bool,
+) -> None:
+    """Flag the points beyond 2 sigma of every window of three consecutive points that has two
+    or more of them on one side; with ``same_side`` the window counts only when all three
+    points lie on that side of the centre (a point on the centre line is on neither)."""
     for j in range(start, end - 2):
         window = counted[j : j + 3]
         for side in (1, -1):
-            if window.count(side) >= 2:
-                for k in range(j, j + 3):
-                    if counted[k] == side:
-                        sides[k] = side
+            if window.count(side) < 2:
+                continue
+            if same_side and any(position[k] != side for k in range(j, j + 3)):
+                continue
+            for k in range(j, j + 3):
+                if counted[k] == side:
+                    sides[k] = side
 
 
 def xmr(
@@ -422,7 +453,9 @@ def xmr(
             elif v < l2 - tol and (include_beyond or not outside[i]):
                 counted[i] = -1
         _trend(vals, start, end, options.trend_length, trend_side)
-        _two_of_three(counted, start, end, two_side)
+        _two_of_three(
+            counted, position, start, end, two_side, options.two_of_three_window == "same_side"
+        )
         _shift(position, start, end, options.shift_length, shift_side)
 
     direction = options.improvement
