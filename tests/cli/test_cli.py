@@ -54,6 +54,22 @@ def test_profile_json_to_stdout(store_copy: Path) -> None:
     assert ae["variation_icon"] is not None
 
 
+def test_population_year_pins_the_vintage(store_copy: Path) -> None:
+    args = ["profile", "--area", "Oxfordshire", "--format", "json", "--db", str(store_copy)]
+    result = runner.invoke(app, [*args, "--population-year", "2017"])
+    assert result.exit_code == 0, result.output
+    dtoc = next(
+        i for i in json.loads(result.stdout)["indicators"] if i["indicator"]["id"] == "dtoc_18"
+    )
+    july = next(p for p in dtoc["points"] if p["period"] == "2018-07-01")
+    assert round(july["value"], 1) == 20.6 and round(july["england"], 1) == 10.3
+    assert "population 2017" in july["source"]
+    missing = runner.invoke(app, [*args, "--population-year", "1999"])
+    assert missing.exit_code == 2
+    assert "no population estimates for 1999" in missing.stderr
+    assert "Traceback" not in missing.output
+
+
 def test_unknown_area_is_a_clear_error(store_copy: Path) -> None:
     result = runner.invoke(app, ["profile", "--area", "Atlantis", "--db", str(store_copy)])
     assert result.exit_code == 2
@@ -153,9 +169,28 @@ def test_real_counts_replace_synthetic(store_copy: Path, tmp_path: Path) -> None
     assert readm["source"] == "counts.csv"
     assert [p["period"] for p in readm["points"]] == ["2018-01-01"]
     assert readm["points"][0]["value"] == 20.5
-    # England now sums the real rows only: (410 + 300) / (2000 + 1800)
-    assert abs(readm["points"][0]["england"] - 710 / 3800 * 100) < 1e-9
+    # England is never the sum of the councils loaded (here it would be 2 councils): with no
+    # England row the comparison is "not compared", with the reason.
+    point = readm["points"][0]
+    assert point["england"] is None
+    assert point["vs_england"]["outcome"] == "not compared"
+    assert "no England figure" in point["vs_england"]["method"]
     assert data["indicators"][0]["synthetic"] is True  # other indicators untouched
+    # An England row loaded with the counts is England.
+    england = tmp_path / "england.csv"
+    england.write_text(
+        "indicator,area_code,period,numerator,denominator\n"
+        "readmissions_30d_65,E92000001,2018-01,150000,1000000\n"
+    )
+    assert (
+        runner.invoke(app, ["load", "counts", str(england), "--db", str(store_copy)]).exit_code == 0
+    )
+    result = runner.invoke(
+        app, ["profile", "--area", "Oxfordshire", "--format", "json", "--db", str(store_copy)]
+    )
+    point = json.loads(result.stdout)["indicators"][5]["points"][0]
+    assert point["england"] == 15.0
+    assert point["vs_england"]["outcome"] == "worse"
 
 
 def test_init_empty_then_load_population(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -26,13 +27,14 @@ A, B, C = AREAS["E1"], AREAS["E2"], AREAS["E3"]
 GROUPS = {A: [B, C], B: [A, C], C: [A, B]}
 
 
-def test_england_is_sum_of_councils_and_comparators_pooled() -> None:
+def test_england_is_the_england_row_and_comparators_pooled() -> None:
     rows = []
     for p in range(3):
         rows += [
             ("readmissions_30d_65", A, p, 50, 200),
             ("readmissions_30d_65", B, p, 30, 100),
             ("readmissions_30d_65", C, p, 20, 100),
+            ("readmissions_30d_65", "E92000001", p, 100, 400),
         ]
     table = compute_profile_table(_counts(rows), GROUPS)
     pts = table.points.set_index(["area_code", "period"])
@@ -57,6 +59,7 @@ def test_better_and_worse_by_polarity() -> None:
             ("readmissions_30d_65", A, p, 100, 1000),  # 10%, interval about 8.3-12.0
             ("readmissions_30d_65", B, p, 300, 1000),  # 30%
             ("readmissions_30d_65", C, p, 200, 1000),
+            ("readmissions_30d_65", "E92000001", p, 600, 3000),
         ]
     table = compute_profile_table(_counts(rows), GROUPS)
     pts = table.points.set_index(["area_code", "period"])
@@ -71,6 +74,34 @@ def test_published_england_row_wins_over_sum() -> None:
     table = compute_profile_table(_counts(rows), GROUPS)
     a_rows = table.points[table.points["area_code"] == A]
     assert a_rows["england"].tolist() == pytest.approx([5_000.0] * 3)  # per 100,000
+
+
+def test_england_never_comes_from_the_councils_loaded() -> None:
+    """Counts loaded for one council only: England is not that council (an independent check
+    found England equal to the area after `lsr load counts` for one area); with no England row
+    the comparison is "not compared", with the reason."""
+    rows = [("emergency_admissions_65", A, p, 100 + p, 10_000) for p in range(3)]
+    table = compute_profile_table(_counts(rows), GROUPS)
+    assert table.points["england"].isna().all()
+    assert (table.points["vs_england"] == "not compared").all()
+    assert table.points["england_method"].str.contains("no England figure").all()
+    profile = area_profile(table, A, NAMES, GROUPS, "hand-made")
+    point = profile.indicators[1].points[0]
+    assert point.england is None
+    assert point.vs_england.outcome == "not compared"
+    assert "no England figure" in point.vs_england.method
+    assert point.vs_england.confidence is None
+    assert "none of them has a figure" in point.vs_comparators.method
+
+
+def test_england_row_for_some_periods_only() -> None:
+    rows = [("emergency_admissions_65", a, p, 100, 10_000) for a in (A, B, C) for p in range(3)]
+    rows += [("emergency_admissions_65", "E92000001", 1, 5_000, 100_000)]
+    table = compute_profile_table(_counts(rows), GROUPS)
+    a_rows = table.points[table.points["area_code"] == A].reset_index(drop=True)
+    assert a_rows["england"].isna().tolist() == [True, False, True]
+    assert a_rows["vs_england"].tolist()[0] == "not compared"
+    assert a_rows["vs_england"].tolist()[1] == "better"  # 1,000 vs 5,000 per 100,000
 
 
 def test_dtoc_is_not_compared_by_interval() -> None:
@@ -132,3 +163,63 @@ def test_unknown_area() -> None:
     table = compute_profile_table(_counts(rows), GROUPS)
     with pytest.raises(KeyError):
         area_profile(table, "E10009999", NAMES, GROUPS, "x")
+
+
+def test_person_level_counts_are_published_rounded_never_exact() -> None:
+    """docs/methods/profile.md: counts from person-level data are shown rounded to the nearest
+    5 (1-7 as "*"); a proportion's denominator is such a count too. The exact counts must not
+    reach the report's tables or the JSON."""
+    rows = []
+    for p in range(3):
+        rows += [
+            ("readmissions_30d_65", A, p, 123, 641),
+            ("readmissions_30d_65", B, p, 6, 97),
+            ("readmissions_30d_65", C, p, 0, 50),
+            ("readmissions_30d_65", "E92000001", p, 129, 788),
+            ("emergency_admissions_65", A, p, 1_234, 123_177),
+            ("emergency_admissions_65", "E92000001", p, 98_766, 10_030_511),
+        ]
+    table = compute_profile_table(_counts(rows), GROUPS)
+    profile = area_profile(table, A, NAMES, GROUPS, "hand-made")
+    readmission = profile.indicators[5].points[0]
+    assert readmission.numerator_display == "125"
+    assert readmission.numerator == 125
+    assert readmission.denominator_display == "640"
+    assert readmission.denominator == 640
+    assert readmission.value == pytest.approx(123 / 641 * 100)  # computed from exact counts
+    admissions = profile.indicators[1].points[0]
+    assert admissions.numerator == 1_235
+    assert admissions.denominator == 123_177  # a population is not a person-level count
+    b = area_profile(table, B, NAMES, GROUPS, "hand-made").indicators[5].points[0]
+    assert b.suppressed and b.numerator is None and b.numerator_display == "*"
+    text = json.dumps(profile.to_dict())
+    assert "1234" not in text and "641" not in text and "123.0," not in text
+    from lsr.report.charts import chart_data_table
+
+    assert chart_data_table(profile.indicators[5])[0]["numerator"] == "125"
+    assert chart_data_table(profile.indicators[5])[0]["denominator"] == "640"
+
+
+def test_points_carry_their_source_and_synthetic_flag() -> None:
+    rows = [
+        ("emergency_admissions_65", a, p, 100, 10_000) for a in (A, "E92000001") for p in range(3)
+    ]
+    counts = _counts(rows)
+    counts["synthetic"] = True
+    counts["source"] = "SYNTHETIC: test"
+    profile = area_profile(compute_profile_table(counts, GROUPS), A, NAMES, GROUPS, "hand-made")
+    point = profile.to_dict()["indicators"][1]["points"][0]
+    assert point["synthetic"] is True and point["source"] == "SYNTHETIC: test"
+
+
+def test_confidence_level_is_carried_to_the_profile() -> None:
+    rows = [
+        ("emergency_admissions_65", a, p, 100, 10_000) for a in (A, "E92000001") for p in range(3)
+    ]
+    table = compute_profile_table(_counts(rows), GROUPS, ProfileSettings(confidence=0.998))
+    profile = area_profile(table, A, NAMES, GROUPS, "hand-made")
+    assert profile.confidence == 0.998
+    from lsr.report.charts import data_table_columns
+
+    assert dict(data_table_columns(profile.confidence))["ci"] == "99.8% confidence interval"
+    assert "99.8% Poisson interval" in profile.indicators[1].points[0].vs_england.method

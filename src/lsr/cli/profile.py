@@ -59,6 +59,15 @@ def profile(
             "e.g. dtoc_18=10.",
         ),
     ] = None,
+    population_year: Annotated[
+        int | None,
+        typer.Option(
+            "--population-year",
+            help="Use this year's ONS mid-year estimate for every period's denominator (e.g. "
+            "2017 to reproduce a report made with mid-2017 estimates). Default: each period's "
+            "own year, or the latest earlier estimate.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Build the data profile of one area: six indicators against England, comparators and
@@ -73,7 +82,15 @@ def profile(
     con = open_store(db)
     try:
         code = queries.find_area(con, area)
-        counts = queries.indicator_counts(con)
+        if population_year is not None:
+            years = queries.population_years(con)
+            if population_year not in years:
+                listed = ", ".join(str(y) for y in years) or "none"
+                raise ValueError(
+                    f"--population-year {population_year}: the store has no population "
+                    f"estimates for {population_year} (it has: {listed})"
+                )
+        counts = queries.indicator_counts(con, population_year=population_year)
         groups, method = queries.comparator_groups(con)
         names = queries.area_names(con)
     finally:

@@ -97,13 +97,21 @@ def _values_and_intervals(
     return np.asarray(value, float), np.asarray(lo, float), np.asarray(hi, float)
 
 
+NO_ENGLAND = (
+    "not compared with England: there is no England figure for this period (England comes only "
+    "from England data, never from the sum of the councils that happen to be loaded)"
+)
+NO_COMPARATORS = "not compared with the comparators: none of them has a figure for this period"
+
+
 def _benchmarks(counts: pd.DataFrame, comparators: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """England and pooled comparator numerators and denominators per row of ``counts``."""
+    """England and pooled comparator numerators and denominators per row of ``counts``.
+
+    England is the England row (``E92000001``) of the same indicator and period, and nothing
+    else: a sum over the councils loaded would make one loaded council "England"."""
     keys = ["indicator", "period"]
     councils = counts[counts["area_code"] != ENGLAND_CODE]
-    summed = councils.groupby(keys, as_index=False)[["numerator", "denominator"]].sum()
-    published = counts[counts["area_code"] == ENGLAND_CODE][[*keys, "numerator", "denominator"]]
-    england = pd.concat([published, summed]).drop_duplicates(keys, keep="first")
+    england = counts[counts["area_code"] == ENGLAND_CODE][[*keys, "numerator", "denominator"]]
     england = england.rename(columns={"numerator": "eng_num", "denominator": "eng_den"})
 
     pairs = pd.DataFrame(
@@ -136,9 +144,9 @@ def compute_profile_table(
     """Compute the profile for every area, indicator and period in ``counts``.
 
     ``counts`` is tidy: indicator, area_code, period, numerator, denominator, synthetic, source.
-    England is taken from rows with area code ``E92000001`` where present, otherwise as the sum
-    of the councils' numerators over the sum of their denominators. Comparator values are pooled
-    the same way over each area's peers."""
+    England is taken from the rows with area code ``E92000001`` only; a period without one is
+    "not compared" with England, with the reason. Comparator values are the pooled numerators
+    over the pooled denominators of each area's peers."""
     missing = [c for c in COUNT_COLUMNS if c not in counts.columns]
     if missing:
         raise ValueError(f"counts frame lacks columns: {', '.join(missing)}")
@@ -154,11 +162,20 @@ def compute_profile_table(
         g["england"] = g["eng_num"] / g["eng_den"] * ind.multiplier
         g["comparators"] = g["cmp_num"] / g["cmp_den"] * ind.multiplier
         if settings.suppress and ind.person_level:
+            # Published counts from person-level data: 1-7 as "*", others to the nearest 5;
+            # a proportion's denominator is such a count too (a population is not).
             display, hidden = suppress_array(np.round(num))
             g["numerator_display"] = display
+            if ind.statistic is Statistic.PROPORTION:
+                den_display, den_hidden = suppress_array(np.round(den))
+                hidden = hidden | den_hidden
+            else:
+                den_display = np.array([f"{x:,.0f}" for x in den])
+            g["denominator_display"] = den_display
         else:
             hidden = np.zeros(len(g), dtype=bool)
             g["numerator_display"] = [f"{x:,.0f}" for x in num]
+            g["denominator_display"] = [f"{x:,.0f}" for x in den]
         g["suppressed"] = hidden
         for col in ("value", "ci_lower", "ci_upper"):
             g.loc[hidden, col] = np.nan
@@ -174,7 +191,15 @@ def compute_profile_table(
                 lo, hi, g["comparators"].to_numpy(float), ind.polarity
             )
             g["compare_method"] = _interval_method(ind, settings.confidence)
-        g.loc[hidden, "compare_method"] = "not compared: value suppressed (small number)"
+        g["england_method"] = np.where(
+            np.isfinite(g["england"].to_numpy(float)), g["compare_method"], NO_ENGLAND
+        )
+        g["comparators_method"] = np.where(
+            np.isfinite(g["comparators"].to_numpy(float)), g["compare_method"], NO_COMPARATORS
+        )
+        suppressed_method = "not compared: value suppressed (small number)"
+        for col in ("compare_method", "england_method", "comparators_method"):
+            g.loc[hidden, col] = suppressed_method
         parts.append(g)
     if not parts:  # nothing loaded yet: an empty table with every column
         empty = frame.assign(
@@ -184,10 +209,13 @@ def compute_profile_table(
             england=np.nan,
             comparators=np.nan,
             numerator_display="",
+            denominator_display="",
             suppressed=False,
             vs_england="",
             vs_comparators="",
             compare_method="",
+            england_method="",
+            comparators_method="",
         )
         parts.append(empty)
     points = pd.concat(parts, ignore_index=True)
@@ -288,7 +316,10 @@ def area_profile(
     indicators = []
     for ind in INDICATORS:
         rows = pts[pts["indicator"] == ind.id]
-        points = tuple(_point(r, confidence) for r in rows.itertuples(index=False))
+        points = tuple(
+            _point(r, confidence, published=table.settings.suppress and ind.person_level)
+            for r in rows.itertuples(index=False)
+        )
         s = series.loc[ind.id] if ind.id in series.index else None
         indicators.append(
             IndicatorProfile(
@@ -309,13 +340,25 @@ def area_profile(
         comparator_codes=peers,
         comparator_names=tuple(area_names.get(p, p) for p in peers),
         indicators=tuple(indicators),
+        confidence=confidence,
     )
 
 
-def _point(r: object, confidence: float) -> ProfilePoint:
+def _published_count(text: str) -> float | None:
+    """A published (rounded) count back as a number; ``None`` for a suppressed one."""
+    cleaned = text.replace(",", "")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def _point(r: object, confidence: float, *, published: bool = False) -> ProfilePoint:
+    """One row of the profile table as a :class:`ProfilePoint`. ``published``: the counts come
+    from person-level data, so the point carries only their published (rounded or suppressed)
+    values, never the exact counts."""
     g = r.__getattribute__
     suppressed = bool(g("suppressed"))
-    method = str(g("compare_method"))
     spc = None
     if isinstance(g("spc_point_type"), str):
         spc = SpcPointResult(
@@ -329,22 +372,42 @@ def _point(r: object, confidence: float) -> ProfilePoint:
             trial_limits=bool(g("spc_trial")),
         )
     period = pd.Timestamp(g("period")).date()
-    interval = None if "not compared" in method else confidence
+    england_method = str(g("england_method"))
+    comparators_method = str(g("comparators_method"))
     return ProfilePoint(
         period=period,
         period_label=period.strftime("%b %Y"),
-        numerator=None if suppressed else _opt(g("numerator")),
-        denominator=_opt(g("denominator")),
+        numerator=(
+            None
+            if suppressed
+            else _published_count(str(g("numerator_display")))
+            if published
+            else _opt(g("numerator"))
+        ),
+        denominator=(
+            _published_count(str(g("denominator_display"))) if published else _opt(g("denominator"))
+        ),
         value=_opt(g("value")),
         ci_lower=_opt(g("ci_lower")),
         ci_upper=_opt(g("ci_upper")),
         england=_opt(g("england")),
         comparators=_opt(g("comparators")),
-        vs_england=Comparison(str(g("vs_england")), method, interval, _opt(g("england"))),
+        vs_england=Comparison(
+            str(g("vs_england")),
+            england_method,
+            None if "not compared" in england_method else confidence,
+            _opt(g("england")),
+        ),
         vs_comparators=Comparison(
-            str(g("vs_comparators")), method, interval, _opt(g("comparators"))
+            str(g("vs_comparators")),
+            comparators_method,
+            None if "not compared" in comparators_method else confidence,
+            _opt(g("comparators")),
         ),
         spc=spc,
         suppressed=suppressed,
         numerator_display=str(g("numerator_display")),
+        denominator_display=str(g("denominator_display")),
+        synthetic=bool(g("synthetic")),
+        source=str(g("source")),
     )

@@ -56,6 +56,12 @@ class ProfilePoint:
     spc: SpcPointResult | None
     suppressed: bool = False
     numerator_display: str = ""
+    """The numerator as published: for indicators from person-level data 1-7 is "*" and other
+    counts are rounded to the nearest 5 (``numerator`` then holds the rounded count)."""
+    denominator_display: str = ""
+    synthetic: bool = False
+    """Whether this point's figures are synthetic demonstration data."""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ class AreaProfile:
     comparator_names: tuple[str, ...]
     indicators: tuple[IndicatorProfile, ...]
     notes: tuple[str, ...] = field(default=())
+    confidence: float = 0.95
+    """The confidence level of every interval and comparison."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (dates as ISO strings)."""

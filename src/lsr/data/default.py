@@ -65,7 +65,7 @@ def build_default(
         "AND area_code != 'E92000001' ORDER BY area_code"
     ).fetchall()
     series = {code: pop for code, pop in pop65 if code not in SUCCESSORS_2019}
-    frame = synthetic.generate_counts(pd.Series(series), seed=seed)
+    frame = synthetic.with_england(synthetic.generate_counts(pd.Series(series), seed=seed))
     frame["period"] = pd.to_datetime(frame["period"])
     with transaction(con):
         con.register("synthetic_frame", frame)

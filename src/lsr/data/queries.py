@@ -3,10 +3,11 @@
 The delayed-transfers indicator is derived here from the loaded workbooks and population:
 numerator = total delayed days in the month, denominator = population aged 18+ x days in the
 month, so that numerator / denominator x 100,000 is the average number of beds occupied each day
-by delayed patients per 100,000 adults. Rows loaded with ``lsr load counts`` for ``dtoc_18``
-replace the workbook-derived row of the same area and month. The population year used is the
-latest year not after the period's year (or the earliest available year when the period
-precedes them all).
+by delayed patients per 100,000 adults. England's row is the sum of the English councils' days
+over England's population. Rows loaded with ``lsr load counts`` for ``dtoc_18`` replace the
+workbook-derived row of the same area and month. The population year used is the latest year
+not after the period's year (or the earliest available year when the period precedes them all),
+unless a vintage is pinned (``population_year``).
 """
 
 from __future__ import annotations
@@ -15,25 +16,50 @@ import duckdb
 import pandas as pd
 
 from lsr.core.comparators import DEFAULT_METHOD
+from lsr.core.geography import ENGLAND_CODE
 from lsr.data.comparators import default_groups
 
-DTOC_COUNTS_SQL = """
-WITH days AS (
+
+def population_year_sql(rows: str, area: str, period: str, population_year: int | None) -> str:
+    """The SQL expression for the population year a row's denominator uses.
+
+    ``rows``/``area``/``period`` name the alias and columns of the rows being matched; the
+    expression reads a CTE ``pop(area_code, year, population)``. By default: the estimate for the
+    period's calendar year, or the latest earlier one, or (for a period before every estimate)
+    the earliest. With ``population_year``: that vintage for every period (an area without an
+    estimate for it gets no denominator)."""
+    if population_year is not None:
+        return f"{int(population_year)}"
+    return f"""coalesce(
+               (SELECT max(year) FROM pop p WHERE p.area_code = {rows}.{area}
+                    AND p.year <= year({rows}.{period})),
+               (SELECT min(year) FROM pop p WHERE p.area_code = {rows}.{area})
+           )"""
+
+
+def dtoc_counts_sql(population_year: int | None = None) -> str:
+    """SQL for the delayed-transfers indicator (``dtoc_18``) of every council and England.
+
+    England's numerator is the sum of the English councils' delayed days (the published England
+    row also counts residents of Wales, Scotland and elsewhere), over England's population 18+."""
+    year = population_year_sql("d", "area_code", "period", population_year)
+    return f"""
+WITH councils AS (
     SELECT area_code, period, sum(days) AS days
     FROM dtoc_days
-    WHERE breakdown = 'type_of_care'
+    WHERE breakdown = 'type_of_care' AND area_code != '{ENGLAND_CODE}'
     GROUP BY area_code, period
+),
+days AS (
+    SELECT * FROM councils
+    UNION ALL
+    SELECT '{ENGLAND_CODE}' AS area_code, period, sum(days) AS days FROM councils GROUP BY period
 ),
 pop AS (
     SELECT area_code, year, population FROM population WHERE age_band = '18+'
 ),
 matched AS (
-    SELECT d.area_code, d.period, d.days,
-           coalesce(
-               (SELECT max(year) FROM pop p WHERE p.area_code = d.area_code
-                    AND p.year <= year(d.period)),
-               (SELECT min(year) FROM pop p WHERE p.area_code = d.area_code)
-           ) AS pop_year
+    SELECT d.area_code, d.period, d.days, {year} AS pop_year
     FROM days d
 )
 SELECT 'dtoc_18' AS indicator, m.area_code, m.period,
@@ -50,18 +76,34 @@ WHERE NOT EXISTS (  -- counts loaded for dtoc_18 take precedence over the workbo
 """
 
 
-def indicator_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """All indicator numerators and denominators, DToC included, as one tidy frame."""
+DTOC_COUNTS_SQL = dtoc_counts_sql()
+"""The default :func:`dtoc_counts_sql` (population for each period's year)."""
+
+
+def indicator_counts(
+    con: duckdb.DuckDBPyConnection, *, population_year: int | None = None
+) -> pd.DataFrame:
+    """All indicator numerators and denominators, DToC included, as one tidy frame.
+
+    ``population_year`` pins the population estimate every derived rate uses (e.g. 2017 to
+    reproduce a report made with mid-2017 estimates); by default each period uses its own
+    year's estimate, or the latest earlier one."""
     sql = f"""
         SELECT indicator, area_code, period, numerator, denominator, synthetic, source
         FROM indicator_counts
         UNION ALL
-        SELECT * FROM ({DTOC_COUNTS_SQL})
+        SELECT * FROM ({dtoc_counts_sql(population_year)})
         ORDER BY indicator, area_code, period
     """
     frame = con.execute(sql).df()
     frame["period"] = pd.to_datetime(frame["period"])
     return frame
+
+
+def population_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The years of the population estimates in the store, in order."""
+    rows = con.execute("SELECT DISTINCT year FROM population ORDER BY year").fetchall()
+    return [int(r[0]) for r in rows]
 
 
 def area_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

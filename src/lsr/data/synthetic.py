@@ -27,6 +27,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from lsr.core.geography import ENGLAND_CODE
+
 GENERATOR_VERSION = 1
 DEFAULT_SEED = 20181106
 DEFAULT_START = date(2014, 4, 1)
@@ -143,3 +145,19 @@ def generate_counts(
     out["synthetic"] = True
     out["source"] = source_label(seed)
     return out
+
+
+def with_england(counts: pd.DataFrame) -> pd.DataFrame:
+    """``counts`` plus an England row (``E92000001``) per indicator and period: the sum of the
+    councils' numerators and denominators. Only for a series that covers every council, such as
+    the synthetic one: the profile takes England only from England rows, never from the sum of
+    whatever councils happen to be loaded."""
+    councils = counts[counts["area_code"] != ENGLAND_CODE]
+    england = councils.groupby(["indicator", "period"], as_index=False).agg(
+        numerator=("numerator", "sum"),
+        denominator=("denominator", "sum"),
+        synthetic=("synthetic", "all"),
+        source=("source", "first"),
+    )
+    england.insert(1, "area_code", ENGLAND_CODE)
+    return pd.concat([councils, england[list(counts.columns)]], ignore_index=True)

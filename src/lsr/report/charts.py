@@ -35,6 +35,8 @@ __all__ = [
     "chart_png",
     "chart_svg",
     "chart_text_alternative",
+    "confidence_label",
+    "data_table_columns",
     "indicator_chart",
     "point_type_label",
 ]
@@ -83,19 +85,31 @@ POINT_STYLES: dict[str | None, PointStyle] = {
     None: PointStyle("No control chart result", NOT_ASSESSED, "cross"),
 }
 
-#: Column keys and headers of :func:`chart_data_table`, in order.
-DATA_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("period", "Period"),
-    ("numerator", "Numerator"),
-    ("denominator", "Denominator"),
-    ("value", "Value"),
-    ("ci", "95% confidence interval"),
-    ("england", "England average"),
-    ("comparators", "Comparator average"),
-    ("vs_england", "Compared with England"),
-    ("vs_comparators", "Compared with comparators"),
-    ("spc", "Control chart (SPC) result"),
-)
+
+def confidence_label(confidence: float) -> str:
+    """A confidence level as the report writes it: 0.95 -> "95%", 0.998 -> "99.8%"."""
+    return f"{confidence:.1%}".replace(".0%", "%")
+
+
+def data_table_columns(confidence: float = 0.95) -> tuple[tuple[str, str], ...]:
+    """Column keys and headers of :func:`chart_data_table`, in order (the interval's header
+    names the confidence level used)."""
+    return (
+        ("period", "Period"),
+        ("numerator", "Numerator"),
+        ("denominator", "Denominator"),
+        ("value", "Value"),
+        ("ci", f"{confidence_label(confidence)} confidence interval"),
+        ("england", "England average"),
+        ("comparators", "Comparator average"),
+        ("vs_england", "Compared with England"),
+        ("vs_comparators", "Compared with comparators"),
+        ("spc", "Control chart (SPC) result"),
+    )
+
+
+#: Column keys and headers of :func:`chart_data_table` at the default 95% level.
+DATA_TABLE_COLUMNS: tuple[tuple[str, str], ...] = data_table_columns(0.95)
 
 CHART_WIDTH = 620
 CHART_HEIGHT = 280
@@ -404,11 +418,20 @@ def chart_text_alternative(ind: IndicatorProfile, area_name: str) -> str:
 
 
 def _numerator_text(p: ProfilePoint) -> str:
+    """The numerator as published (rounded to 5, or "*", for person-level counts)."""
+    if p.numerator_display:
+        return p.numerator_display
     if p.suppressed:
-        return p.numerator_display or "*"
+        return "*"
     if p.numerator is None:
         return "–"
     return format_number(p.numerator, 0)
+
+
+def _denominator_text(p: ProfilePoint) -> str:
+    if p.denominator_display:
+        return p.denominator_display
+    return format_number(p.denominator, 0) if _valid(p.denominator) else "–"
 
 
 def _comparison_text(p: ProfilePoint, ind: IndicatorProfile, which: str) -> str:
@@ -446,7 +469,7 @@ def chart_data_table(ind: IndicatorProfile) -> list[dict[str, str]]:
             {
                 "period": p.period_label,
                 "numerator": _numerator_text(p),
-                "denominator": format_number(p.denominator, 0) if _valid(p.denominator) else "–",
+                "denominator": _denominator_text(p),
                 "value": format_value(p.value, indicator) if _valid(p.value) else "–",
                 "ci": ci,
                 "england": format_value(p.england, indicator) if _valid(p.england) else "–",

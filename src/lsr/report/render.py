@@ -19,10 +19,10 @@ from markupsafe import Markup
 
 from lsr.core.profile_types import AreaProfile, IndicatorProfile
 from lsr.report.charts import (
-    DATA_TABLE_COLUMNS,
     chart_data_table,
     chart_svg,
     chart_text_alternative,
+    data_table_columns,
 )
 from lsr.report.sentences import (
     SYNTHETIC_LABEL,
@@ -167,7 +167,7 @@ def build_context(
                 "sentences": indicator_sentences(ind, profile.area_name),
                 "svg": svg,
                 "alt_text": alt_text,
-                "columns": DATA_TABLE_COLUMNS,
+                "columns": data_table_columns(profile.confidence),
                 "rows": chart_data_table(ind),
                 "spc_rule_set": ind.spc_rule_set,
                 "source": ind.source,
