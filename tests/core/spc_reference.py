@@ -27,10 +27,12 @@ TWO_SIGMA = Fraction("1.7733")
 SCREEN = Fraction("3.267")
 
 
-def _lines(segment: Sequence[int], baseline: int | None, screen: bool) -> tuple[Fraction, Fraction]:
+def _lines(
+    segment: Sequence[int], baseline: int | None, screen: bool, gaps: Sequence[int]
+) -> tuple[Fraction, Fraction]:
     base = list(segment if baseline is None else segment[:baseline])
     centre = Fraction(sum(base), len(base))
-    ranges = [abs(b - a) for a, b in itertools.pairwise(base)]
+    ranges = [abs(base[k] - base[k - 1]) for k in range(1, len(base)) if k not in gaps]
     mean_mr = Fraction(sum(ranges), len(ranges))
     if screen and mean_mr > 0:
         kept = [r for r in ranges if r < SCREEN * mean_mr]
@@ -48,15 +50,24 @@ def reference_rules(
     baseline: int | None = None,
     rebase_at: Sequence[int] = (),
     screen: bool = False,
+    breaks: Sequence[int] = (),
 ) -> list[tuple[int, str | None]]:
-    """(side, rule) for every point of a whole-number series."""
+    """(side, rule) for every point of a whole-number series. ``breaks``: points that follow
+    missing periods; no moving range and no window may contain a point and the one before a
+    break."""
     n = len(values)
     result: list[tuple[int, str | None]] = [(0, None)] * n
     bounds = [0, *rebase_at, n]
     for start, end in itertools.pairwise(bounds):
         seg = list(values[start:end])
         m = len(seg)
-        centre, mean_mr = _lines(seg, baseline, screen)
+        gaps = [b - start for b in breaks if start < b < end]
+        centre, mean_mr = _lines(seg, baseline, screen, gaps)
+
+        def whole(i: int, length: int, gaps: list[int] = gaps) -> bool:
+            """Whether the window of ``length`` points from ``i`` has no gap inside."""
+            return not any(i < g < i + length for g in gaps)
+
         ucl, lcl = centre + LIMIT * mean_mr, centre - LIMIT * mean_mr
         u2, l2 = centre + TWO_SIGMA * mean_mr, centre - TWO_SIGMA * mean_mr
         side = [(v > centre) - (v < centre) for v in seg]
@@ -64,6 +75,8 @@ def reference_rules(
 
         trend_flag = [0] * m
         for i in range(m - trend + 1):
+            if not whole(i, trend):
+                continue
             steps = [seg[k + 1] - seg[k] for k in range(i, i + trend - 1)]
             for direction in (1, -1):
                 if all(s * direction > 0 for s in steps):
@@ -79,6 +92,8 @@ def reference_rules(
 
         two_flag = [0] * m
         for i in range(m - 2):
+            if not whole(i, 3):
+                continue
             for s in (1, -1):
                 hits = [k for k in range(i, i + 3) if beyond[s][k]]
                 if len(hits) < 2:
@@ -90,6 +105,8 @@ def reference_rules(
 
         shift_flag = [0] * m
         for i in range(m - shift + 1):
+            if not whole(i, shift):
+                continue
             for s in (1, -1):
                 if all(side[k] == s for k in range(i, i + shift)):
                     for k in range(i, i + shift):

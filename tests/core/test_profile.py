@@ -132,8 +132,42 @@ def test_small_numbers_suppressed_and_not_compared() -> None:
     assert hidden.spc is None
     shown = ind.points[0]
     assert shown.numerator_display == "40" and shown.value == pytest.approx(40.0)
-    # the control chart is drawn from the two points that can be published
-    assert shown.spc is not None and shown.spc.trial_limits
+    # A suppressed month is a gap: no moving range spans it, and the two months that can be
+    # published are not consecutive, so there is no moving range and no control chart.
+    assert shown.spc is None
+    rows = [r for r in rows if r[2] != 0]  # February (suppressed) and March only
+    table = compute_profile_table(_counts(rows), GROUPS)
+    prof = area_profile(table, B, NAMES, GROUPS, "hand-made groups")
+    ind = next(i for i in prof.indicators if i.indicator.id == "care_home_admissions_65")
+    assert ind.points[0].spc is not None and ind.points[0].spc.trial_limits
+
+
+def test_missing_months_are_gaps_named_and_not_joined() -> None:
+    periods = pd.to_datetime(["2018-01-01", "2018-02-01", "2018-05-01", "2018-06-01", "2018-08-01"])
+    frame = pd.DataFrame(
+        {
+            "indicator": "dtoc_18",
+            "area_code": [a for a in (A, "E92000001") for _ in periods],
+            "period": list(periods) * 2,
+            "numerator": [100.0, 120.0, 90.0, 400.0, 110.0] * 2,
+            "denominator": 31e5,
+            "synthetic": False,
+            "source": "hand-made",
+        }
+    )
+    table = compute_profile_table(frame, GROUPS)
+    ind = area_profile(table, A, NAMES, GROUPS, "m").indicators[4]
+    assert [d.isoformat() for d in ind.missing_periods] == [
+        "2018-03-01",
+        "2018-04-01",
+        "2018-07-01",
+    ]
+    spc = ind.points[0].spc
+    # limits from the 5 points; moving ranges only Jan-Feb (20) and May-Jun (310)
+    mean = sum([100.0, 120.0, 90.0, 400.0, 110.0]) / 5 / 31e5 * 1e5
+    assert spc.centre == pytest.approx(mean)
+    assert spc.upper_limit == pytest.approx(mean + 2.66 * (20 + 310) / 2 / 31e5 * 1e5)
+    assert "2 gaps" in ind.spc_rule_set
 
 
 def test_suppression_can_be_switched_off() -> None:

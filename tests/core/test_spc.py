@@ -759,3 +759,44 @@ def test_rebase_indexes_given_as_a_list_are_stored_as_a_tuple() -> None:
     options = SpcOptions(rebase_at=[14])  # type: ignore[arg-type]
     assert options.rebase_at == (14,)
     hash(options)
+
+
+# --- gaps in the series (missing periods) ---------------------------------------------------
+
+
+def test_no_moving_range_spans_a_gap() -> None:
+    values = [10.0, 12.0, 10.0, 30.0, 32.0]
+    # with a gap before point 3: moving ranges 2, 2 and 2 (|30 - 10| is not one)
+    r = xmr(values, breaks=[3])
+    assert np.allclose(r.centre, 94.0 / 5)  # the centre uses every point that exists
+    assert np.allclose(r.upper_limit, 94.0 / 5 + 2.66 * 2.0)
+    joined = xmr(values)  # without the gap: ranges 2, 2, 20, 2
+    assert np.allclose(joined.upper_limit, 94.0 / 5 + 2.66 * 26.0 / 4)
+    assert r.breaks == (3,)
+    assert "1 gap" in r.rule_set and "no moving range or run crosses a gap" in r.rule_set
+
+
+def test_runs_stop_at_a_gap() -> None:
+    rising = [9.5, 10.0, 10.5, 11.5, 12.0, 12.5, 13.0]  # 7 rising points inside 2 sigma
+    assert xmr(BASE + rising, SpcOptions(baseline_points=N_BASE)).rule[-1] == "trend"
+    gapped = xmr(BASE + rising, SpcOptions(baseline_points=N_BASE), breaks=[N_BASE + 4])
+    assert gapped.rule[N_BASE:] == (None,) * 7
+    above = ABOVE_7
+    assert chart(above).rule[-1] == "shift"
+    split = xmr(BASE + above, SpcOptions(baseline_points=N_BASE), breaks=[N_BASE + 3])
+    assert split.rule[N_BASE:] == (None,) * 7
+
+
+def test_two_of_three_window_does_not_span_a_gap() -> None:
+    assert tail_rules(chart([15.0, 11.5, 15.0])) == ["two_of_three", None, "two_of_three"]
+    r = xmr(BASE + [15.0, 11.5, 15.0], SpcOptions(baseline_points=N_BASE), breaks=[N_BASE + 2])
+    assert r.rule[N_BASE:] == (None, None, None)
+
+
+def test_bad_breaks_are_refused() -> None:
+    with pytest.raises(ValueError, match="between 1 and 4"):
+        xmr([1.0, 2.0, 3.0, 4.0, 5.0], breaks=[0])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        xmr([1.0, 2.0, 3.0, 4.0, 5.0], breaks=[3, 2])
+    with pytest.raises(ValueError, match="no two consecutive points"):
+        xmr([1.0, 2.0, 3.0], breaks=[1, 2])

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from lsr.core import ci
@@ -243,6 +245,8 @@ def _control_charts(
     trial = np.zeros(n, dtype=bool)
     series_rows = []
     values = points["value"].to_numpy(float)
+    stamps = pd.DatetimeIndex(points["period"])
+    month_no = (stamps.year * 12 + stamps.month).to_numpy(np.int64)
     for (ind_id, area), idx in points.groupby(
         ["indicator", "area_code"], sort=False
     ).indices.items():
@@ -261,8 +265,15 @@ def _control_charts(
             "spc_rule_set": options.describe(),
             "spc_points": len(usable),
         }
+        res = None
         if len(usable) >= 2:
-            res = xmr(values[usable], options)
+            step = period_step(month_no[idx])
+            gaps = np.flatnonzero(np.diff(month_no[usable]) > step) + 1
+            try:
+                res = xmr(values[usable], options, breaks=gaps.tolist())
+            except ValueError:  # no two consecutive points: no moving range to chart
+                res = None
+        if res is not None:
             arrays["spc_centre"][usable] = res.centre
             arrays["spc_lower_limit"][usable] = res.lower_limit
             arrays["spc_upper_limit"][usable] = res.upper_limit
@@ -287,6 +298,27 @@ def _control_charts(
         "spc_points",
     ]
     return points, pd.DataFrame(series_rows, columns=columns)
+
+
+def period_step(month_numbers: npt.ArrayLike) -> int:
+    """The series' step in months (1 for monthly, 3 for quarterly, 12 for yearly data): the
+    smallest positive gap between its periods (1 when there is none)."""
+    diffs = np.diff(np.unique(np.asarray(month_numbers, dtype=np.int64)))
+    return int(diffs.min()) if len(diffs) else 1
+
+
+def missing_periods(periods: Sequence[date]) -> tuple[date, ...]:
+    """The periods between the first and the last that have no row, at the series' step."""
+    if len(periods) < 2:
+        return ()
+    numbers = sorted({p.year * 12 + p.month - 1 for p in periods})
+    step = period_step(numbers)
+    present = set(numbers)
+    return tuple(
+        date(n // 12, n % 12 + 1, 1)
+        for n in range(numbers[0], numbers[-1] + 1, step)
+        if n not in present
+    )
 
 
 def _opt(x: object) -> float | None:
@@ -330,6 +362,7 @@ def area_profile(
                 spc_rule_set="" if s is None else str(s["spc_rule_set"]),
                 synthetic=bool(rows["synthetic"].any()) if len(rows) else False,
                 source="; ".join(sorted(set(rows["source"]))) if len(rows) else "no data loaded",
+                missing_periods=missing_periods([p.period for p in points]),
             )
         )
     peers = tuple(comparators.get(area_code, ()))

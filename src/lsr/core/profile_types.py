@@ -75,6 +75,9 @@ class IndicatorProfile:
     spc_rule_set: str
     synthetic: bool
     source: str
+    missing_periods: tuple[date, ...] = ()
+    """Periods between the first and the last with no data (the chart shows the gap, the
+    control chart's moving ranges and runs do not cross it)."""
 
     @property
     def latest(self) -> ProfilePoint | None:

@@ -251,6 +251,8 @@ class SpcResult:
     assurance_icon: str | None
     rule_set: str
     options: SpcOptions
+    breaks: tuple[int, ...] = ()
+    """Indexes of points that follow a gap in the series (see :func:`xmr`)."""
 
     @property
     def has_trial_limits(self) -> bool:
@@ -309,15 +311,27 @@ def _segment_bounds(n: int, rebase_at: tuple[int, ...]) -> list[tuple[int, int]]
 
 
 def _segment_lines(
-    segment: npt.NDArray[np.float64], options: SpcOptions
+    segment: npt.NDArray[np.float64], options: SpcOptions, breaks: Sequence[int] = ()
 ) -> tuple[float, float, bool]:
-    """Centre, mean moving range and trial-limits flag for one segment."""
+    """Centre, mean moving range and trial-limits flag for one segment. ``breaks`` (indexes
+    within the segment) are gaps in the series: no moving range spans one."""
     n_base = len(segment)
     if options.baseline_points is not None:
         n_base = min(n_base, options.baseline_points)
     baseline = segment[:n_base]
     centre = float(baseline.mean())
     moving_ranges = np.abs(np.diff(baseline))
+    if breaks:
+        keep = np.ones(len(moving_ranges), dtype=bool)
+        for b in breaks:
+            if 0 < b < n_base:
+                keep[b - 1] = False  # the range from point b-1 to point b spans the gap
+        moving_ranges = moving_ranges[keep]
+    if len(moving_ranges) == 0:
+        raise ValueError(
+            "no two consecutive points without a gap between them in the baseline: an XmR "
+            "chart needs at least one moving range"
+        )
     mean_mr = float(moving_ranges.mean())
     if options.screen_moving_ranges and mean_mr > 0.0:
         # ">= threshold" is dropped; the tolerance keeps a range equal to it (up to rounding) out.
@@ -382,15 +396,36 @@ def _two_of_three(
                     sides[k] = side
 
 
+def _check_breaks(breaks: Sequence[int], n: int) -> tuple[int, ...]:
+    out = tuple(breaks)
+    if not all(_is_int(b) for b in out):
+        raise ValueError(f"breaks must hold integer point indexes, not {list(breaks)!r}")
+    out = tuple(int(b) for b in out)
+    if any(not 0 < b < n for b in out):
+        raise ValueError(
+            f"break indexes must lie between 1 and {n - 1} for a series of {n} points, "
+            f"got {list(out)}"
+        )
+    if any(b <= a for a, b in itertools.pairwise(out)):
+        raise ValueError(f"break indexes must be strictly increasing, got {list(out)}")
+    return out
+
+
 def xmr(
     values: Sequence[float] | npt.NDArray[np.floating],
     options: SpcOptions = SpcOptions(),
+    *,
+    breaks: Sequence[int] = (),
 ) -> SpcResult:
     """Compute an NHS "Making Data Count" XmR chart for a series.
 
     Args:
         values: the series in time order (at least 2 finite values).
         options: the chart settings; see :class:`SpcOptions`.
+        breaks: 0-based indexes ``i`` where periods are missing between point ``i - 1`` and
+            point ``i`` (e.g. months with no data). The centre and limits come from the points
+            that exist; no moving range spans a gap, and no trend, shift or 2-of-3 window runs
+            across one. The rule-set sentence says so.
 
     Returns:
         The chart: per-point centre, limits, 2-sigma lines, point type and rule, trial-limits
@@ -411,6 +446,7 @@ def xmr(
         bad = np.flatnonzero(~np.isfinite(y)).tolist()
         raise ValueError(f"values must be finite numbers; missing or non-finite at indexes {bad}")
     bounds = _segment_bounds(n, options.rebase_at)
+    gaps = _check_breaks(breaks, n)
 
     centre = np.empty(n)
     half_width = np.empty(n)
@@ -427,7 +463,8 @@ def xmr(
     last_limits = (0.0, 0.0, 0.0)
 
     for start, end in bounds:
-        seg_centre, mean_mr, seg_trial = _segment_lines(y[start:end], options)
+        seg_breaks = [b - start for b in gaps if start < b < end]
+        seg_centre, mean_mr, seg_trial = _segment_lines(y[start:end], options, seg_breaks)
         width = LIMIT_FACTOR * mean_mr
         width_2sigma = TWO_SIGMA_FACTOR * mean_mr
         centre[start:end] = seg_centre
@@ -452,11 +489,18 @@ def xmr(
                 counted[i] = 1
             elif v < l2 - tol and (include_beyond or not outside[i]):
                 counted[i] = -1
-        _trend(vals, start, end, options.trend_length, trend_side)
-        _two_of_three(
-            counted, position, start, end, two_side, options.two_of_three_window == "same_side"
-        )
-        _shift(position, start, end, options.shift_length, shift_side)
+        cuts = [start, *(start + b for b in seg_breaks), end]
+        for piece_start, piece_end in itertools.pairwise(cuts):  # runs stop at a gap
+            _trend(vals, piece_start, piece_end, options.trend_length, trend_side)
+            _two_of_three(
+                counted,
+                position,
+                piece_start,
+                piece_end,
+                two_side,
+                options.two_of_three_window == "same_side",
+            )
+            _shift(position, piece_start, piece_end, options.shift_length, shift_side)
 
     direction = options.improvement
     types: list[PointType] = []
@@ -491,8 +535,19 @@ def xmr(
         rule=tuple(rules),
         variation_icon=_variation_icon(last_side, direction),
         assurance_icon=_assurance_icon(last_limits, options),
-        rule_set=options.describe(),
+        rule_set=options.describe() + _gaps_sentence(gaps),
+        breaks=gaps,
         options=options,
+    )
+
+
+def _gaps_sentence(gaps: tuple[int, ...]) -> str:
+    if not gaps:
+        return ""
+    count = "1 gap" if len(gaps) == 1 else f"{len(gaps)} gaps"
+    return (
+        f"; the series has {count} (missing periods): limits from the points that exist, "
+        "no moving range or run crosses a gap"
     )
 
 

@@ -9,6 +9,7 @@ SVG (or PNG) with :mod:`vl_convert`, which needs no browser.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import altair as alt
@@ -16,6 +17,7 @@ import pandas as pd
 import vl_convert as vlc
 
 from lsr.core.indicators import Statistic
+from lsr.core.profile import period_step
 from lsr.core.profile_types import IndicatorProfile, ProfilePoint
 from lsr.report.sentences import (
     SYNTHETIC_LABEL,
@@ -23,6 +25,7 @@ from lsr.report.sentences import (
     format_number,
     format_value,
     judge,
+    period_ranges,
     rule_description,
 )
 from lsr.report.svg import vega_svg
@@ -153,8 +156,17 @@ def _valid(v: float | None) -> bool:
     return v is not None and v == v
 
 
+def _month_number(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
 def _line_rows(ind: IndicatorProfile, area_name: str) -> list[dict[str, Any]]:
+    """One row per (period, line). ``piece`` numbers each line's unbroken stretches: a line
+    never joins across missing periods or a missing value (the chart shows the gap)."""
     rows: list[dict[str, Any]] = []
+    step = period_step([_month_number(p.period) for p in ind.points])
+    last_seen: dict[str, int] = {}
+    piece: dict[str, int] = {}
     for p in ind.points:
         series: list[tuple[str, float | None]] = [
             (area_name, p.value),
@@ -166,10 +178,47 @@ def _line_rows(ind: IndicatorProfile, area_name: str) -> list[dict[str, Any]]:
                 ("Upper control limit (UCL)", p.spc.upper_limit),
                 ("Lower control limit (LCL)", p.spc.lower_limit),
             ]
+        month = _month_number(p.period)
         for name, value in series:
-            if _valid(value):
-                rows.append({"period": p.period.isoformat(), "series": name, "value": value})
+            if not _valid(value):
+                continue
+            if name in last_seen and month - last_seen[name] > step:
+                piece[name] = piece.get(name, 0) + 1
+            last_seen[name] = month
+            rows.append(
+                {
+                    "period": p.period.isoformat(),
+                    "series": name,
+                    "value": value,
+                    "piece": piece.get(name, 0),
+                }
+            )
     return rows
+
+
+def _gap_rows(ind: IndicatorProfile) -> list[dict[str, str]]:
+    """Spans of missing periods, as (start, end) dates for shading."""
+    if not ind.missing_periods:
+        return []
+    step = period_step([_month_number(p.period) for p in ind.points])
+    spans: list[list[int]] = []
+    for d in ind.missing_periods:
+        n = _month_number(d)
+        if spans and n == spans[-1][1] + step:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    out = []
+    for start, end in spans:
+        end_excl = end + step
+        out.append(
+            {
+                "start": date(start // 12, start % 12 + 1, 1).isoformat(),
+                "end": date(end_excl // 12, end_excl % 12 + 1, 1).isoformat(),
+                "label": "No data",
+            }
+        )
+    return out
 
 
 def _point_rows(ind: IndicatorProfile) -> list[dict[str, Any]]:
@@ -297,7 +346,7 @@ def indicator_chart(ind: IndicatorProfile, area_name: str, number: int | None = 
                 scale=alt.Scale(domain=series_domain, range=[widths[s] for s in series_domain]),
                 legend=line_legend,
             ),
-            detail="series:N",
+            detail=["series:N", "piece:Q"],
         )
     )
     type_order = [s.label for s in POINT_STYLES.values()]
@@ -322,7 +371,20 @@ def indicator_chart(ind: IndicatorProfile, area_name: str, number: int | None = 
             ),
         )
     )
-    layers: list[Any] = [lines, points]
+    layers: list[Any] = []
+    gap_rows = _gap_rows(ind)
+    if gap_rows:
+        gap_x = alt.X("start:T", title="Period")
+        gaps = alt.Chart(pd.DataFrame(gap_rows))
+        layers += [
+            gaps.mark_rect(color="#f0f4f5", stroke="#aeb7bd", strokeDash=[2, 2]).encode(
+                x=gap_x, x2="end:T"
+            ),
+            gaps.mark_text(
+                align="left", baseline="top", dx=3, dy=3, fontSize=10, color="#4c6272"
+            ).encode(x=gap_x, y=alt.value(2), text="label:N"),
+        ]
+    layers += [lines, points]
     if ind.synthetic:
         watermark = (
             alt.Chart(pd.DataFrame({"text": ["SYNTHETIC DATA"]}))
@@ -384,6 +446,10 @@ def chart_text_alternative(ind: IndicatorProfile, area_name: str) -> str:
         f"Control chart of {indicator.name} for {area_name} ({indicator.unit}), "
         f"{len(ind.points)} periods from {first} to {last}, with {extras}."
     )
+    if ind.missing_periods:
+        parts.append(
+            f"No data for {period_ranges(ind.missing_periods)}: the lines are broken there."
+        )
     low = min(valued, key=lambda p: p.value if p.value is not None else 0.0)
     high = max(valued, key=lambda p: p.value if p.value is not None else 0.0)
     parts.append(

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from lsr.core.indicators import Indicator, Polarity, Statistic
 from lsr.core.profile_types import AreaProfile, Comparison, IndicatorProfile, ProfilePoint
@@ -426,6 +427,43 @@ def spc_sentences(ind: IndicatorProfile, area_name: str) -> list[str]:
     return [_synthetic(ind, s) for s in sentences]
 
 
+def period_ranges(periods: Sequence[date]) -> str:
+    """Months as compact ranges: "January 2017 to May 2018 and August to September 2018"."""
+    numbers = sorted({p.year * 12 + p.month - 1 for p in periods})
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+
+    def month(n: int, with_year: bool = True) -> str:
+        d = date(n // 12, n % 12 + 1, 1)
+        return f"{d:%B %Y}" if with_year else f"{d:%B}"
+
+    texts = []
+    for run in runs:
+        if len(run) == 1:
+            texts.append(month(run[0]))
+        else:
+            same_year = run[0] // 12 == run[-1] // 12
+            texts.append(f"{month(run[0], not same_year)} to {month(run[-1])}")
+    return _join(texts)
+
+
+def missing_periods_sentence(ind: IndicatorProfile) -> str | None:
+    """Names the months with no figures, which the chart leaves as gaps."""
+    if not ind.missing_periods:
+        return None
+    count = len(ind.missing_periods)
+    months = "month" if count == 1 else "months"
+    return (
+        f"There are no figures for {period_ranges(ind.missing_periods)} ({count} {months}): "
+        "the chart leaves a gap there rather than joining the points either side, and the "
+        "control limits are worked out from the months that have figures."
+    )
+
+
 def indicator_sentences(ind: IndicatorProfile, area_name: str) -> list[str]:
     """All sentences for one indicator, in report order.
 
@@ -440,6 +478,9 @@ def indicator_sentences(ind: IndicatorProfile, area_name: str) -> list[str]:
             "data, not real figures."
         )
     sentences.append(england_sentence(ind, area_name))
+    gap = missing_periods_sentence(ind)
+    if gap is not None:
+        sentences.append(gap)
     change = latest_change_sentence(ind)
     if change is not None:
         sentences.append(change)
