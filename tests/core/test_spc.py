@@ -789,7 +789,7 @@ def test_runs_stop_at_a_gap() -> None:
 
 def test_two_of_three_window_does_not_span_a_gap() -> None:
     assert tail_rules(chart([15.0, 11.5, 15.0])) == ["two_of_three", None, "two_of_three"]
-    r = xmr(BASE + [15.0, 11.5, 15.0], SpcOptions(baseline_points=N_BASE), breaks=[N_BASE + 2])
+    r = xmr([*BASE, 15.0, 11.5, 15.0], SpcOptions(baseline_points=N_BASE), breaks=[N_BASE + 2])
     assert r.rule[N_BASE:] == (None, None, None)
 
 
