@@ -26,6 +26,7 @@ one bad file means nothing is written, unless ``skip_bad``.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -334,8 +335,11 @@ def parse_dtoc_sheets(file: Path | str, sheets: Mapping[str, SheetLike]) -> Dtoc
 
 
 def _open_workbook(path: Path) -> Any:
-    """Open an ``.xls`` workbook with xlrd, sheets loaded on demand (a seam for tests)."""
-    return xlrd.open_workbook(str(path), on_demand=True)
+    """Open an ``.xls`` workbook with xlrd, sheets loaded on demand (a seam for tests).
+
+    xlrd's own warnings about a damaged file go to a buffer, not the terminal: the
+    :class:`LoadError` that follows says what is wrong."""
+    return xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO())
 
 
 def read_dtoc(path: Path | str) -> DtocMonth:
