@@ -418,11 +418,11 @@ def _resolve_area(
         return False, code or name
     council = codes.get(code)
     if council is None:
-        why = "has no ONS code and its" if cols.ons is not None else "has"
+        why = "has no ONS code, and its" if cols.ons is not None else "has no ONS column; its"
         raise LoadError(
             file,
-            f"the row for {name or '(no name)'} {why} NHS council code {code or '(blank)'!r}, "
-            "which is not in lsr's table of council codes (lsr/data/files/nhs_council_codes.csv)",
+            f"the row for {name or '(no name)'} {why} NHS council code {code or '(blank)'!r} is "
+            "not in lsr's table of council codes (lsr/data/files/nhs_council_codes.csv)",
             sheet=sheet.name,
             row=excel_row,
             field="Code",
