@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from lsr.cli.main import DbOption, console, friendly_errors, open_store, progress_bar
+from lsr.cli.main import (
+    DbOption,
+    SkipBadOption,
+    console,
+    friendly_errors,
+    open_store,
+    progress_bar,
+)
 
 app = typer.Typer(
     help="Load data into the store (each file in one transaction).", no_args_is_help=True
@@ -28,23 +35,26 @@ def load_dtoc_command(
         typer.Argument(
             exists=True,
             dir_okay=False,
-            help="NHS England 'Total Delayed Days Local Authority' .xls workbooks.",
+            help="NHS England 'Total Delayed Days Local Authority' (LA Type B) .xls workbooks, "
+            "any months April 2011 to February 2020.",
         ),
     ],
+    skip_bad: SkipBadOption = False,
     db: DbOption = None,
 ) -> None:
-    """Load NHS England delayed transfers of care workbooks (any month, April 2017 onwards)."""
-    from lsr.data.dtoc import load_dtoc
+    """Load NHS England delayed transfers of care workbooks (any month, April 2011 to February
+    2020, every layout). Every file is checked before anything is written."""
+    from lsr.data.sources.dtoc import load_dtoc
 
     con = open_store(db)
     try:
         with progress_bar() as bar:
-            task = bar.add_task("Loading workbooks", total=len(files))
+            task = bar.add_task("Reading workbooks", total=len(files))
 
             def tick(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"Loading {name}")
+                bar.update(task, completed=done, total=total, description=f"Reading {name}")
 
-            summary = load_dtoc(con, files, progress=tick)
+            summary = load_dtoc(con, files, skip_bad=skip_bad, progress=tick)
     finally:
         con.close()
     _report(summary)

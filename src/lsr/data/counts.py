@@ -4,7 +4,7 @@ One row per indicator, area and month, with the columns ``indicator, area_code, 
 numerator, denominator`` (other columns are ignored). ``indicator`` is one of the ids in
 :mod:`lsr.core.indicators`. For ``dtoc_18`` the numerator is delayed days in the month and the
 denominator population 18+ x days in the month; such rows take precedence over the NHS England
-workbooks (:mod:`lsr.data.dtoc`) for the same area and month. ``period`` is stored as the
+workbooks (:mod:`lsr.data.sources.dtoc`) for the same area and month. ``period`` is stored as the
 first day of a month and may be written as:
 
 - ``YYYY-MM`` (``2018-07``);

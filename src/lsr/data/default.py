@@ -18,8 +18,8 @@ import pandas as pd
 
 from lsr.data import synthetic
 from lsr.data.comparators import store_default_groups
-from lsr.data.dtoc import load_dtoc
 from lsr.data.population import load_population
+from lsr.data.sources.dtoc import load_dtoc
 from lsr.data.store import connect, transaction
 
 # Councils created in April 2019 (Bournemouth, Christchurch and Poole; Dorset): the shipped
