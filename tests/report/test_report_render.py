@@ -172,7 +172,8 @@ def test_every_img_svg_has_label_and_decorative_svgs_are_hidden(audit):
 
 
 def test_every_table_has_caption_and_scoped_headers(audit):
-    assert len(audit.tables) == 7  # summary + one per indicator
+    # the summary, a short table beside each of the 6 charts and each whole table in the appendix
+    assert len(audit.tables) == 13
     for table in audit.tables:
         assert table["first_child"] == "caption"
         scopes = table["th_scopes"]
@@ -220,7 +221,7 @@ def test_synthetic_indicator_is_labelled_everywhere(rendered):
     section = html_text.split('id="figure-6"', 1)[1].split("</section>", 1)[0]
     label = "Synthetic data — not real figures"
     assert section.count(label) >= 3  # banner, figure caption, table caption
-    assert re.search(r"<caption>[^<]*" + label, section)
+    assert re.search(r"<caption[^>]*>[^<]*" + label, section)
     assert re.search(r"<figcaption>[^<]*" + label, section)
     for sentence in re.findall(r"<p>([^<]*)</p>", section.split('class="sentences"', 1)[1])[:4]:
         assert sentence.startswith("Synthetic data")
@@ -235,7 +236,7 @@ def test_synthetic_indicator_is_labelled_everywhere(rendered):
 
 def test_suppressed_numerators_are_not_shown(rendered, oxfordshire_profile):
     html_text = rendered["html"]
-    section = html_text.split('id="figure-3"', 1)[1].split("</section>", 1)[0]
+    section = html_text.split('id="figure-3-data"', 1)[1].split("</section>", 1)[0]
     care = oxfordshire_profile.indicators[2]
     for point in care.points:
         row = section.split(f'<th scope="row">{point.period_label}</th>', 1)[1].split("</tr>")[0]
@@ -245,6 +246,26 @@ def test_suppressed_numerators_are_not_shown(rendered, oxfordshire_profile):
             assert first_cell.group(1) == "*"
         else:
             assert first_cell.group(1) == f"{point.numerator:,.0f}"
+
+
+def test_short_tables_beside_charts_and_whole_tables_in_the_appendix(rendered):
+    html_text = rendered["html"]
+    body, appendix = html_text.split('id="appendix"', 1)
+    figure = body.split('id="figure-5"', 1)[1].split("</section>", 1)[0]
+    assert figure.count('<th scope="row">') == 6  # the latest 6 periods
+    assert "latest 6 of 16 periods" in figure
+    assert 'href="#figure-5-data"' in figure
+    whole = appendix.split('id="figure-5-data"', 1)[1].split("</section>", 1)[0]
+    assert whole.count('<th scope="row">') == 16
+    assert 'href="#figure-5"' in whole
+
+
+def test_parts_put_real_data_before_synthetic(rendered):
+    html_text = rendered["html"]
+    real = html_text.index('id="part-real"')
+    synthetic = html_text.index('id="part-synthetic"')
+    assert real < synthetic < html_text.index('id="appendix"')
+    assert html_text.index('id="figure-5"') < synthetic < html_text.index('id="figure-6"')
 
 
 def test_summary_icons_have_text_labels(rendered):

@@ -92,8 +92,8 @@ def test_login_and_accessibility(site: Any, page: Any) -> None:
     assert page.get_by_role("heading", name="Oxfordshire: overview").is_visible()
     _axe(page)
     # A chart's data table, opened as a user opens it, is checked too.
-    page.get_by_text("Data for figure 5 (table)").click()
-    table = page.get_by_role("table", name=re.compile("Data for Figure 5"))
+    page.get_by_text("Data for figure 1 (table)").click()
+    table = page.get_by_role("table", name=re.compile("Data for Figure 1"))
     assert table.is_visible()
     assert table.get_by_role("row").count() >= 2
     _axe(page)

@@ -97,6 +97,16 @@ class AreaProfile:
     notes: tuple[str, ...] = field(default=())
     confidence: float = 0.95
     """The confidence level of every interval and comparison."""
+    supplementary: tuple[IndicatorProfile, ...] = ()
+    """Indicators from public data besides the six (A&E, emergency admissions of all ages)."""
+    sections: tuple[Any, ...] = ()
+    """Evidence sections computed for the area (e.g. delays by reason, social care outcomes):
+    frozen dataclasses from :mod:`lsr.core`, each with ``id`` and ``title``."""
+
+    @property
+    def all_indicators(self) -> tuple[IndicatorProfile, ...]:
+        """The six indicators, then the supplementary ones."""
+        return self.indicators + self.supplementary
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (dates as ISO strings)."""

@@ -56,6 +56,7 @@ ENGLAND_LINE = "#212b32"
 CENTRE_LINE = "#595959"
 LIMIT_LINE = "#595959"
 SYNTHETIC_RED = "#b00020"  # 6.9:1 on white
+WATERMARK_PINK = "#f2d2d8"  # SYNTHETIC_RED at 18% on white, as a solid colour (decorative)
 
 
 class PointStyle:
@@ -386,19 +387,20 @@ def indicator_chart(ind: IndicatorProfile, area_name: str, number: int | None = 
         ]
     layers += [lines, points]
     if ind.synthetic:
+        # A solid pale colour drawn beneath the data, not a translucent one on top: WeasyPrint
+        # clips translucent centred SVG text in PDFs (the watermark read "IC DATA").
         watermark = (
             alt.Chart(pd.DataFrame({"text": ["SYNTHETIC DATA"]}))
             .mark_text(
                 fontSize=40,
                 fontWeight="bold",
-                color=SYNTHETIC_RED,
-                opacity=0.18,
+                color=WATERMARK_PINK,
                 align="center",
                 baseline="middle",
             )
             .encode(text="text:N", x=alt.value(CHART_WIDTH / 2), y=alt.value(CHART_HEIGHT / 2))
         )
-        layers.append(watermark)
+        layers.insert(0, watermark)
     return (
         alt.layer(*layers, title=title)
         .properties(width=CHART_WIDTH, height=CHART_HEIGHT)

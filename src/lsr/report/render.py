@@ -22,8 +22,10 @@ from lsr.report.charts import (
     chart_data_table,
     chart_svg,
     chart_text_alternative,
+    confidence_label,
     data_table_columns,
 )
+from lsr.report.sections import ReportSection
 from lsr.report.sentences import (
     SYNTHETIC_LABEL,
     format_value,
@@ -139,46 +141,194 @@ def _summary_row(ind: IndicatorProfile, number: int) -> dict[str, Any]:
     return row
 
 
-def build_context(
-    profile: AreaProfile, generated: date | None = None, *, charts: bool = True
+SHORT_TABLE_ROWS = 6
+"""Rows of the short table kept beside each chart (the whole table is in the appendix)."""
+
+#: Where each kind of evidence section goes (section id prefix -> part id).
+SECTION_PARTS: dict[str, str] = {
+    "delay-reasons": "real",
+    "ae": "ae",
+    "admissions": "admissions",
+    "outcomes": "outcomes",
+    "social-care": "outcomes",
+}
+
+#: The report's parts, in order: real data first, synthetic demonstration data last.
+PARTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "real",
+        "System progress against key indicators",
+        "The review's indicators for which real, published data is loaded, against the England "
+        "average, the comparator areas and the area's own history.",
+    ),
+    (
+        "ae",
+        "A&E: four-hour performance and attendances",
+        "A&E figures are published for NHS trusts, not councils; the figures here share each "
+        "trust's figures among the councils its patients come from, so they are approximate.",
+    ),
+    (
+        "admissions",
+        "Emergency admissions (all ages)",
+        "Emergency admissions of all ages from NHS England's Monthly Activity Return, where the "
+        "clinical commissioning group covers the same area as the council.",
+    ),
+    (
+        "outcomes",
+        "Social care outcomes",
+        "Adult Social Care Outcomes Framework and Office for Local Government measures for the "
+        "themes of carers, workforce and the care market.",
+    ),
+    ("evidence", "Further evidence", ""),
+    (
+        "synthetic",
+        "Indicators with synthetic demonstration data",
+        "No public data is loaded for these indicators yet: the figures are SYNTHETIC, made by "
+        "lsr's seeded generator so that the report is complete, and must not be read as real. "
+        "Load real counts (lsr load counts or lsr load episodes) to replace them.",
+    ),
+)
+
+
+def _part_for_section(section_id: str) -> str:
+    for prefix, part in SECTION_PARTS.items():
+        if section_id == prefix or section_id.startswith(prefix + "-"):
+            return part
+    return "evidence"
+
+
+def _part_for_indicator(ind: IndicatorProfile) -> str:
+    if ind.synthetic:
+        return "synthetic"
+    if ind.indicator.id.startswith("ae_") and ind.indicator.number == 0:
+        return "ae"
+    if ind.indicator.id == "emergency_admissions_all":
+        return "admissions"
+    return "real"
+
+
+def _indicator_figure(
+    ind: IndicatorProfile, profile: AreaProfile, number: int, charts: bool
 ) -> dict[str, Any]:
-    """Everything the template needs. ``charts=False`` leaves the SVGs out (faster; used by
-    tests that only look at the page structure)."""
-    generated = generated or date.today()
+    prefix = f"fig{number}"
+    alt_text = chart_text_alternative(ind, profile.area_name)
+    title = f"Figure {number}: {ind.indicator.name}"
+    svg = (
+        accessible_svg(chart_svg(ind, profile.area_name, number, prefix), alt_text, title, prefix)
+        if charts
+        else None
+    )
+    rows = chart_data_table(ind)
+    return {
+        "kind": "indicator",
+        "number": number,
+        "anchor": f"figure-{number}",
+        "title": title,
+        "indicator": ind.indicator,
+        "synthetic": ind.synthetic,
+        "approximation": ind.indicator.approximation,
+        "sentences": indicator_sentences(ind, profile.area_name),
+        "svg": svg,
+        "alt_text": alt_text,
+        "columns": data_table_columns(profile.confidence),
+        "rows": rows,
+        "short_rows": rows[-SHORT_TABLE_ROWS:],
+        "caption": f"{title}: {ind.indicator.unit}",
+        "spc_rule_set": ind.spc_rule_set,
+        "source": ind.source,
+        "any_suppressed": any(p.suppressed for p in ind.points),
+    }
+
+
+def _section_item(section: ReportSection, first_number: int) -> tuple[dict[str, Any], int]:
+    """A section with its figures numbered from ``first_number``; returns the next number."""
     figures = []
-    for number, ind in enumerate(profile.indicators, start=1):
-        prefix = f"fig{number}"
-        alt_text = chart_text_alternative(ind, profile.area_name)
-        title = f"Figure {number}: {ind.indicator.name}"
-        svg = (
-            accessible_svg(
-                chart_svg(ind, profile.area_name, number, prefix), alt_text, title, prefix
-            )
-            if charts
-            else None
-        )
+    number = first_number
+    for fig in section.figures:
+        rows = list(fig.table.rows)
+        if fig.short_table is not None:
+            short = list(fig.short_table.rows)
+        elif len(rows) <= 2 * SHORT_TABLE_ROWS:
+            short = rows
+        else:
+            short = rows[-SHORT_TABLE_ROWS:]
         figures.append(
             {
                 "number": number,
                 "anchor": f"figure-{number}",
-                "title": title,
-                "indicator": ind.indicator,
-                "synthetic": ind.synthetic,
-                "sentences": indicator_sentences(ind, profile.area_name),
-                "svg": svg,
-                "alt_text": alt_text,
-                "columns": data_table_columns(profile.confidence),
-                "rows": chart_data_table(ind),
-                "spc_rule_set": ind.spc_rule_set,
-                "source": ind.source,
-                "any_suppressed": any(p.suppressed for p in ind.points),
+                "title": f"Figure {number}: {fig.title}",
+                "svg": fig.svg,
+                "alt_text": fig.alt_text,
+                "columns": fig.table.columns,
+                "rows": rows,
+                "short_rows": short,
+                "caption": fig.table.caption,
+                "synthetic": section.status == "synthetic",
             }
         )
+        number += 1
+    return {"kind": "section", "section": section, "figures": figures}, number
+
+
+def build_context(
+    profile: AreaProfile,
+    generated: date | None = None,
+    *,
+    charts: bool = True,
+    sections: Sequence[ReportSection] = (),
+) -> dict[str, Any]:
+    """Everything the template needs. ``charts=False`` leaves the SVGs out (faster; used by
+    tests that only look at the page structure). ``sections`` are the evidence sections
+    (:mod:`lsr.report.sections`) placed in the report's parts beside the indicators.
+
+    The report runs in parts (:data:`PARTS`): real data first (the review's indicators with
+    real data, the reasons for delays, A&E, emergency admissions, social care outcomes), then
+    the indicators that only have synthetic data. Figures are numbered in the order they
+    appear; each has its chart, sentences and a short table, and the whole table of every
+    figure is in the appendix."""
+    generated = generated or date.today()
+    items: dict[str, list[dict[str, Any]]] = {part_id: [] for part_id, _, _ in PARTS}
+    indicators = [ind for ind in profile.all_indicators if ind.points or ind.indicator.number]
+    by_part: dict[str, list[IndicatorProfile]] = {}
+    for ind in indicators:
+        by_part.setdefault(_part_for_indicator(ind), []).append(ind)
+    section_parts: dict[str, list[ReportSection]] = {}
+    for section in sections:
+        section_parts.setdefault(_part_for_section(section.id), []).append(section)
+    number = 1
+    figures: list[dict[str, Any]] = []
+    appendix: list[dict[str, Any]] = []
+    for part_id, _title, _intro in PARTS:
+        for ind in by_part.get(part_id, []):
+            fig = _indicator_figure(ind, profile, number, charts)
+            number += 1
+            figures.append(fig)
+            appendix.append(fig)
+            items[part_id].append({"kind": "figure", "figure": fig})
+            if ind.indicator.id == "dtoc_18":
+                for section in section_parts.pop("real", []):
+                    item, number = _section_item(section, number)
+                    appendix.extend(item["figures"])
+                    items[part_id].append(item)
+        for section in section_parts.pop(part_id, []):
+            item, number = _section_item(section, number)
+            appendix.extend(item["figures"])
+            items[part_id].append(item)
+    parts = [
+        {"id": part_id, "title": title, "intro": intro, "items": items[part_id]}
+        for part_id, title, intro in PARTS
+        if items[part_id]
+    ]
     sources: list[str] = []
-    for ind in profile.indicators:
-        if ind.source and ind.source not in sources:
+    for ind in indicators:
+        if ind.source and ind.source not in sources and ind.points:
             sources.append(ind.source)
-    synthetic = [ind.indicator.name for ind in profile.indicators if ind.synthetic]
+    for section in sections:
+        if section.source and section.source not in sources:
+            sources.append(section.source)
+    synthetic = [ind.indicator.name for ind in indicators if ind.synthetic]
+    by_id = {fig["indicator"].id: fig for fig in figures}
+    summary_inds = [ind for part_id, _, _ in PARTS for ind in by_part.get(part_id, [])]
     return {
         "title": f"{profile.area_name}: local data profile",
         "profile": profile,
@@ -188,8 +338,11 @@ def build_context(
         "synthetic_names": synthetic,
         "synthetic_label": SYNTHETIC_LABEL,
         "overview": overview_sentence(profile),
-        "summary": [_summary_row(ind, n) for n, ind in enumerate(profile.indicators, start=1)],
+        "summary": [_summary_row(ind, by_id[ind.indicator.id]["number"]) for ind in summary_inds],
+        "parts": parts,
         "figures": figures,
+        "appendix": appendix,
+        "confidence_label": confidence_label(profile.confidence),
         "icon_svg": icon_svg,
         "variation_icons": VARIATION_ICONS,
         "assurance_icons": ASSURANCE_ICONS,
@@ -211,9 +364,15 @@ def _css() -> str:
     return (Path(__file__).parent / "templates" / "base.css").read_text(encoding="utf-8")
 
 
-def render_html(profile: AreaProfile, generated: date | None = None, *, charts: bool = True) -> str:
+def render_html(
+    profile: AreaProfile,
+    generated: date | None = None,
+    *,
+    charts: bool = True,
+    sections: Sequence[ReportSection] = (),
+) -> str:
     """The profile as one self-contained HTML document (CSS and SVG inline)."""
-    context = build_context(profile, generated, charts=charts)
+    context = build_context(profile, generated, charts=charts, sections=sections)
     context["css"] = Markup(_css())
     return template_environment().get_template("profile.html.j2").render(**context)
 
@@ -237,11 +396,13 @@ def render_profile(
     formats: Sequence[str] = ("html", "pdf"),
     *,
     generated: date | None = None,
+    sections: Sequence[ReportSection] = (),
 ) -> list[Path]:
     """Write ``profile.html`` and/or ``profile.pdf`` into ``out_dir``; returns the paths
     written, in the order of ``formats``."""
     check_formats(formats)
-    return write_report(render_html(profile, generated), out_dir, "profile", formats)
+    html_text = render_html(profile, generated, sections=sections)
+    return write_report(html_text, out_dir, "profile", formats)
 
 
 def check_formats(formats: Sequence[str]) -> None:
