@@ -361,7 +361,8 @@ def delay_reasons(
     definition = ENGLAND_SUMMED
     if not explicit.empty:
         given = _pool(explicit).merge(summed, on=_KEY, how="left", suffixes=("", "_sum"))
-        if not np.allclose(given["days"], given["days_sum"].fillna(-1.0), atol=0.5):
+        sums = pd.to_numeric(given["days_sum"], errors="coerce").fillna(-1.0).to_numpy(float)
+        if not np.allclose(given["days"].to_numpy(float), sums, atol=0.5):
             definition = ENGLAND_GIVEN
     return DelayReasonsResult(
         area_code=area_code,
