@@ -152,7 +152,7 @@ def test_too_few_days_are_not_compared():
         for k in ("share_vs_england", "share_vs_comparators", "rate_vs_england")
     )
     assert _close(p.get("E").area.share, 100.0)  # type: ignore[union-attr]  # still reported
-    assert any("too few" in n for n in res.notes)
+    assert "1 month(s) with fewer than 100 delayed days, not compared" in res.notes[0]
     lower = delay_reasons(f, AREA, [PEER], thresholds=ValueThresholds(min_days=50))
     assert lower.latest.get("E").share_vs_england == "much higher"  # type: ignore[union-attr]
 

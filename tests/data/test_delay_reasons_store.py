@@ -257,3 +257,16 @@ def test_a_real_series_across_the_change_of_codes():
     assert e is not None and round(e.share_from, 1) == round(42_215 / 195_445 * 100, 1)
     assert round(e.share_to, 1) == 21.7
     assert any("O) Other was not reported in 1 of 3 months" in n for n in res.notes)
+
+
+def test_an_empty_store_gives_an_empty_frame_and_no_periods():
+    from lsr.data.store import connect
+
+    empty = connect(":memory:")
+    try:
+        frame = dtoc_breakdowns(empty)
+    finally:
+        empty.close()
+    assert frame.empty
+    assert list(frame.columns) == ["area_code", "period", "breakdown", "category", "days", "adults"]
+    assert delay_reasons(frame, OXFORDSHIRE, ["E10000002"]).periods == ()

@@ -357,7 +357,7 @@ def delay_reasons(
     else:
         baseline = _default_baseline(dates)
     changes = _changes(periods, baseline, thresholds)
-    notes = _notes(periods)
+    notes = _notes(periods, thresholds)
     definition = ENGLAND_SUMMED
     if not explicit.empty:
         given = _pool(explicit).merge(summed, on=_KEY, how="left", suffixes=("", "_sum"))
@@ -417,7 +417,7 @@ def _changes(
     return tuple(out)
 
 
-def _notes(periods: Sequence[PeriodBreakdown]) -> tuple[str, ...]:
+def _notes(periods: Sequence[PeriodBreakdown], thresholds: ValueThresholds) -> tuple[str, ...]:
     notes: list[str] = []
     missing: dict[str, list[date]] = {}
     for p in periods:
@@ -434,7 +434,7 @@ def _notes(periods: Sequence[PeriodBreakdown]) -> tuple[str, ...]:
     few = [p.period for p in periods if not p.compared]
     if few:
         notes.append(
-            f"{len(few)} month(s) with too few delayed days to compare shares "
-            f"(first {few[0]:%B %Y})"
+            f"{len(few)} month(s) with fewer than {thresholds.min_days:g} delayed days, not "
+            f"compared with England or the comparators (first {few[0]:%B %Y})"
         )
     return tuple(notes)
