@@ -142,3 +142,61 @@ def find_area(con: duckdb.DuckDBPyConnection, query: str) -> str:
         options = ", ".join(n for _, n in partial[:8])
         raise LookupError(f"{query!r} matches several areas: {options}")
     raise LookupError(f"no area called {query!r}; run `lsr areas` to list the areas loaded")
+
+
+DTOC_BREAKDOWNS_SQL = """
+WITH councils AS (
+    SELECT area_code, period, breakdown, category, days
+    FROM dtoc_days
+    WHERE breakdown IN ('reason', 'responsible_org') AND area_code <> 'E92000001'
+),
+pop AS (
+    SELECT area_code, year, population FROM population WHERE age_band = '18+'
+),
+months AS (
+    SELECT a.area_code, a.period,
+           coalesce(
+               (SELECT max(year) FROM pop p WHERE p.area_code = a.area_code
+                    AND p.year <= year(a.period)),
+               (SELECT min(year) FROM pop p WHERE p.area_code = a.area_code)
+           ) AS pop_year
+    FROM (SELECT DISTINCT area_code, period FROM councils) a
+),
+adults AS (
+    SELECT m.area_code, m.period, p.population AS adults
+    FROM months m LEFT JOIN pop p ON p.area_code = m.area_code AND p.year = m.pop_year
+),
+rows AS (
+    SELECT c.area_code, c.period, c.breakdown, c.category, c.days, a.adults
+    FROM councils c LEFT JOIN adults a ON a.area_code = c.area_code AND a.period = c.period
+),
+england_adults AS (
+    SELECT period, sum(adults) AS adults FROM adults GROUP BY period
+)
+SELECT area_code, period, breakdown, category, days, adults FROM rows
+UNION ALL
+SELECT 'E92000001' AS area_code, r.period, r.breakdown, r.category, sum(r.days) AS days,
+       any_value(e.adults) AS adults
+FROM rows r JOIN england_adults e ON e.period = r.period
+GROUP BY r.period, r.breakdown, r.category
+"""
+
+
+def dtoc_breakdowns(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Delayed days by reason and by responsible organisation for every council and month.
+
+    A long frame: ``area_code, period, breakdown, category, days, adults``. ``breakdown`` is
+    ``reason`` (categories A, B, C, Di, Dii, E, F, G, H, I and, from 2017, O) or
+    ``responsible_org`` (nhs, social_care, both). ``adults`` is the council's population aged
+    18+ from the latest population year not after the period's year (the earliest year when the
+    period precedes them all), as for the DToC rate; it is missing where no population is
+    loaded. England (``E92000001``) is the sum of the English councils' days, and its ``adults``
+    the sum of theirs, as for the DToC rate (the published England row also counts residents
+    of Wales, Scotland and elsewhere and is not stored)."""
+    frame = con.execute(
+        f"SELECT * FROM ({DTOC_BREAKDOWNS_SQL}) ORDER BY area_code, period, breakdown, category"
+    ).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["days"] = frame["days"].astype(float)
+    frame["adults"] = frame["adults"].astype(float)
+    return frame
