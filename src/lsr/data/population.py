@@ -10,10 +10,15 @@ Two CSV layouts are read:
   ``75+``, ``85+``.
 
 Rows are numbered as in a spreadsheet: the header is row 1, the first data row is row 2.
+
+:func:`load_population_files` (``lsr load population FILE...``) loads many files at once, CSVs
+and ONS mid-year estimate workbooks (:mod:`lsr.data.sources.ons_mye`) alike, checking every
+file before anything is written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,7 @@ from lsr.data.loading import (
     check_area_code,
     is_missing,
     load_file_once,
+    load_files,
     parse_number,
     read_csv_text,
     require_columns,
@@ -37,6 +43,7 @@ from lsr.data.population_table import (
     check_population_frame,
     store_population_frame,
 )
+from lsr.data.sources import ons_mye
 
 KIND = "population"
 
@@ -190,3 +197,39 @@ def load_population(con: duckdb.DuckDBPyConnection, path: str | PathLike[str]) -
     population rows."""
     path = Path(path)
     return load_file_once(con, path, KIND, lambda tx: _load(tx, path))
+
+
+def _kind_of(path: Path) -> str:
+    return ons_mye.KIND if ons_mye.is_workbook(path) else KIND
+
+
+def _read_any(path: Path) -> pd.DataFrame:
+    if ons_mye.is_workbook(path):
+        return ons_mye.read_ons_mye(path).frame
+    return read_population_csv(path)
+
+
+def load_population_files(
+    con: duckdb.DuckDBPyConnection,
+    paths: str | PathLike[str] | Iterable[str | PathLike[str]],
+    *,
+    skip_bad: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> LoadSummary:
+    """Load many population files, each either a CSV (ONS or tidy layout) or an ONS mid-year
+    estimates workbook (.xls/.xlsx, told apart by extension or first bytes).
+
+    Every file is read and checked before anything is written, and all are stored in one
+    transaction (:func:`lsr.data.loading.load_files`): without ``skip_bad`` one bad file means
+    nothing is loaded, and every bad file is reported. Workbooks are recorded as
+    ``ons_mye`` loads and CSVs as ``population`` loads, as their own loaders record them."""
+    return load_files(
+        con,
+        paths,
+        KIND,
+        _read_any,
+        store_population_frame,
+        skip_bad=skip_bad,
+        progress=progress,
+        kind_of=_kind_of,
+    )
