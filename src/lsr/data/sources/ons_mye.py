@@ -36,6 +36,7 @@ any other text are errors, since a band cannot be summed without the number.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -261,7 +262,8 @@ def _read_grids(path: Path, select: Callable[[list[str]], list[str]]) -> dict[st
     if head.startswith(_XLS_MAGIC):
         import xlrd
 
-        book = xlrd.open_workbook(str(path), on_demand=True)
+        # xlrd writes warnings about damaged files to a log (stdout by default): keep it quiet
+        book = xlrd.open_workbook(str(path), on_demand=True, logfile=io.StringIO())
         try:
             grids = {}
             for name in select(list(book.sheet_names())):
