@@ -316,7 +316,7 @@ def read_ons_mye(path: str | PathLike[str]) -> OnsMyeFile:
 
     Raises :class:`LoadError` naming the file, sheet, Excel row and column for anything wrong
     (see :mod:`lsr.data.sources.ons_mye_sheets` for the checks); the store is not touched."""
-    return parse_ons_mye_sheets(path, workbook_grids(path))
+    return parse_ons_mye_sheets(Path(path), workbook_grids(path))
 
 
 def _store(con: duckdb.DuckDBPyConnection, path: Path, parsed: OnsMyeFile) -> int:
