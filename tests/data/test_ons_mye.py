@@ -11,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from lsr.data.errors import LoadErrors
 from lsr.data.population import load_population, load_population_files, read_population_csv
 from lsr.data.population_table import AGE_BANDS
 from lsr.data.sources import SOURCE_MODULES, all_sources
@@ -30,6 +31,7 @@ from raw_data import RAW
 MYE_DIR = RAW / "ons-mye"
 WORKBOOKS = sorted(p for p in MYE_DIR.iterdir() if p.suffix in {".xls", ".xlsx"})
 SHIPPED_CSV = RAW / "ons_mye2017_upper_tier_la_from_lsoa.csv"
+MID_2016 = MYE_DIR / "ons_mye_2016_la_single_year_age.xls"
 MID_2017 = MYE_DIR / "ons_mye_2017_la_single_year_age.xls"
 MID_2018 = MYE_DIR / "ons_mye_2018_la_single_year_age.xls"
 MID_2022 = MYE_DIR / "ons_mye_2022_mye22final.xlsx"
@@ -261,3 +263,33 @@ def test_shipped_csv_and_workbooks_in_one_store() -> None:
     assert other.execute("SELECT region FROM areas WHERE code = ?", [OXFORDSHIRE]).fetchone() == (
         "South East",
     )
+
+
+def test_existing_area_keeps_its_name_and_gains_a_region(tmp_path: Path) -> None:
+    con = connect(":memory:")
+    tidy = tmp_path / "tidy.csv"
+    tidy.write_text(
+        "area_code,area_name,year,age_band,population\nE10000025,Oxon,2017,all,682444\n"
+    )
+    load_population(con, tidy)
+    summary = load_ons_mye(con, [MID_2017])
+    assert summary.rows_inserted == 152 + 153 * 5 - 1  # new areas and rows; one row was there
+    area = con.execute("SELECT name, region FROM areas WHERE code = ?", [OXFORDSHIRE]).fetchone()
+    assert area == ("Oxon", "South East")
+
+
+def test_a_different_number_in_the_store_is_refused(tmp_path: Path) -> None:
+    con = connect(":memory:")
+    tidy = tmp_path / "tidy.csv"
+    tidy.write_text(
+        "area_code,area_name,year,age_band,population\nE10000025,Oxfordshire,2017,65+,123178\n"
+    )
+    load_population(con, tidy)
+    before = counts(con)
+    with pytest.raises(LoadErrors) as err:
+        load_ons_mye(con, [MID_2016, MID_2017])
+    (error,) = err.value.errors
+    assert "E10000025 2017 age band 65+ is already in the store as 123,178" in error.message
+    assert "this file has 123,177" in error.message
+    assert (error.sheet, error.field) == ("MYE2 - All", "65 to 90")
+    assert counts(con) == before  # mid-2016 was fine, but nothing at all is written
