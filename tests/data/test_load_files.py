@@ -103,3 +103,21 @@ def test_progress_is_called_for_every_file(con, tmp_path) -> None:
         con, paths, "test", _read, _store, skip_bad=True, progress=lambda *a: calls.append(a)
     )
     assert calls == [(1, 2, "a.txt"), (2, 2, "b.txt")]
+
+
+def test_kind_of_records_each_files_own_kind(con, tmp_path) -> None:
+    """One command, two kinds of file into the same table: each is recorded as its own kind."""
+    paths = _files(tmp_path, {"a.csv": "1", "b.xls": "2"})
+
+    def kind_of(path: Path) -> str:
+        return "workbook" if path.suffix == ".xls" else "csv"
+
+    summary = load_files(con, paths, "mixed", _read, _store, kind_of=kind_of)
+    assert summary.kind == "mixed" and summary.files_loaded == 2
+    kinds = dict(con.execute("SELECT file_name, kind FROM loads").fetchall())
+    assert kinds == {"a.csv": "csv", "b.xls": "workbook"}
+    # the same bytes under another name are a no-op; loaded as another kind, an error
+    twin = _files(tmp_path, {"c.xls": "2"})
+    assert load_files(con, twin, "mixed", _read, _store, kind_of=kind_of).files_skipped == 1
+    with pytest.raises(LoadErrors, match="loaded before as workbook data"):
+        load_files(con, twin, "csv", _read, _store)

@@ -60,20 +60,6 @@ def load_dtoc_command(
     _report(summary)
 
 
-@app.command("population")
-@friendly_errors
-def load_population_command(file: FileArg, db: DbOption = None) -> None:
-    """Load population by area and age band (ONS layout or tidy CSV)."""
-    from lsr.data.population import load_population
-
-    con = open_store(db)
-    try:
-        summary = load_population(con, file)
-    finally:
-        con.close()
-    _report(summary)
-
-
 @app.command("counts")
 @friendly_errors
 def load_counts_command(file: FileArg, db: DbOption = None) -> None:
@@ -124,3 +110,36 @@ def load_comparators_command(file: FileArg, db: DbOption = None) -> None:
     finally:
         con.close()
     console.print(f"Loaded {rows} comparator pairs from {file.name}", highlight=False)
+
+
+@app.command("population")
+@friendly_errors
+def load_population_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="ONS mid-year estimate workbooks (.xls/.xlsx, table MYE2) or population CSVs "
+            "(ONS or tidy layout), in any mix.",
+        ),
+    ],
+    db: DbOption = None,
+    skip_bad: SkipBadOption = False,
+) -> None:
+    """Load population by area and age band: ONS mid-year estimate workbooks (mid-2015
+    onwards, every layout; mid-2022 also gives mid-2011) or CSVs (ONS or tidy layout)."""
+    from lsr.data.population import load_population_files
+
+    con = open_store(db)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("Loading population files", total=len(files))
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Reading {name}")
+
+            summary = load_population_files(con, files, skip_bad=skip_bad, progress=tick)
+    finally:
+        con.close()
+    _report(summary)

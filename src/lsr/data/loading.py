@@ -79,6 +79,7 @@ def as_paths(paths: str | PathLike[str] | Iterable[str | PathLike[str]]) -> list
 class _Pending(Generic[T]):
     path: Path
     sha: str
+    kind: str
     parsed: T
 
 
@@ -91,6 +92,7 @@ def load_files(
     *,
     skip_bad: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    kind_of: Callable[[Path], str] | None = None,
 ) -> LoadSummary:
     """Load many files of one kind: every file is checked before anything is written.
 
@@ -106,7 +108,11 @@ def load_files(
 
     Without ``skip_bad``, any error means nothing is written: :class:`LoadErrors` lists every
     error found. With ``skip_bad``, bad files are left out (listed in ``summary.bad``) and the
-    good ones are loaded together."""
+    good ones are loaded together.
+
+    ``kind_of(path)``, if given, is the ``loads.kind`` recorded for each file (and checked in
+    step 1) when one command loads files of several kinds into the same tables (for example
+    population CSVs and ONS workbooks); ``kind`` then only names the summary."""
     path_list = as_paths(paths)
     summary = LoadSummary(kind=kind)
     errors: list[LoadError] = []
@@ -116,14 +122,15 @@ def load_files(
     for done, path in enumerate(path_list, start=1):
         try:
             sha = sha256_or_error(path)
+            file_kind = kind if kind_of is None else kind_of(path)
             previous = con.execute(
                 "SELECT kind, file_name FROM loads WHERE sha256 = ?", [sha]
             ).fetchone()
-            if previous is not None and previous[0] != kind:
+            if previous is not None and previous[0] != file_kind:
                 raise LoadError(
                     path,
                     f"this file was loaded before as {previous[0]} data ({previous[1]}), "
-                    f"not {kind} data; is it the right file?",
+                    f"not {file_kind} data; is it the right file?",
                 )
             if previous is not None or sha in seen:
                 summary.files_skipped += 1
@@ -131,7 +138,7 @@ def load_files(
                 summary.notes.append(f"{path.name}: already loaded (same file){twin}")
             else:
                 seen[sha] = path
-                pending.append(_Pending(path, sha, read(path)))
+                pending.append(_Pending(path, sha, file_kind, read(path)))
         except LoadError as exc:
             errors.append(exc)
         if progress is not None:
@@ -146,7 +153,7 @@ def load_files(
             except LoadError as exc:
                 errors.append(exc)
                 continue
-            record_load(con, item.sha, kind, item.path.name, rows)
+            record_load(con, item.sha, item.kind, item.path.name, rows)
             stored.append((item.path, rows))
         if errors and not skip_bad:
             raise LoadErrors(errors)

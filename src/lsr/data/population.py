@@ -10,11 +10,15 @@ Two CSV layouts are read:
   ``75+``, ``85+``.
 
 Rows are numbered as in a spreadsheet: the header is row 1, the first data row is row 2.
+
+:func:`load_population_files` (``lsr load population FILE...``) loads many files at once, CSVs
+and ONS mid-year estimate workbooks (:mod:`lsr.data.sources.ons_mye`) alike, checking every
+file before anything is written.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
+from collections.abc import Callable, Iterable
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -26,20 +30,22 @@ from lsr.data.errors import LoadError
 from lsr.data.loading import (
     LoadSummary,
     check_area_code,
-    compare_with_store,
-    format_number,
-    insert_frame,
     is_missing,
     load_file_once,
+    load_files,
     parse_number,
     read_csv_text,
     require_columns,
 )
+from lsr.data.population_table import (
+    AGE_BANDS,
+    FRAME_COLUMNS,
+    check_population_frame,
+    store_population_frame,
+)
+from lsr.data.sources import ons_mye
 
 KIND = "population"
-
-AGE_BANDS: tuple[str, ...] = ("all", "18+", "65+", "75+", "85+")
-"""Age bands, each contained in the one before it."""
 
 ONS_COLUMNS: dict[str, str] = {
     "all": "pop_all_ages",
@@ -51,17 +57,6 @@ ONS_COLUMNS: dict[str, str] = {
 """Age band -> its column in the ONS layout."""
 
 TIDY_COLUMNS: tuple[str, ...] = ("area_code", "area_name", "year", "age_band", "population")
-
-FRAME_COLUMNS: tuple[str, ...] = (
-    "area_code",
-    "area_name",
-    "region",
-    "year",
-    "age_band",
-    "population",
-    "source_row",
-    "source_field",
-)
 
 
 def _parse_year(value: Any, *, file: Path, row: int, field: str) -> int:
@@ -104,6 +99,7 @@ def _records_ons(path: Path, frame: pd.DataFrame) -> list[dict[str, Any]]:
                     "year": year,
                     "age_band": band,
                     "population": value,
+                    "source_sheet": None,
                     "source_row": row,
                     "source_field": column,
                 }
@@ -140,61 +136,12 @@ def _records_tidy(path: Path, frame: pd.DataFrame) -> list[dict[str, Any]]:
                 "year": year,
                 "age_band": band,
                 "population": value,
+                "source_sheet": None,
                 "source_row": row,
                 "source_field": "population",
             }
         )
     return records
-
-
-def _check_consistency(path: Path, frame: pd.DataFrame, tidy: bool) -> None:
-    """Duplicates, one name per area code, and nested age bands (18+ <= all, 65+ <= 18+, ...)."""
-    dup = frame.duplicated(["area_code", "year", "age_band"], keep="first")
-    if dup.any():
-        bad = frame[dup].iloc[0]
-        first = frame[
-            (frame["area_code"] == bad["area_code"])
-            & (frame["year"] == bad["year"])
-            & (frame["age_band"] == bad["age_band"])
-        ].iloc[0]
-        raise LoadError(
-            path,
-            f"duplicate {bad['area_code']} {bad['year']} age band {bad['age_band']} "
-            f"(also row {first['source_row']})",
-            row=int(bad["source_row"]),
-            field="age_band" if tidy else "utla_code",
-        )
-    names = frame.drop_duplicates(["area_code", "area_name"])
-    clash = names.duplicated("area_code", keep="first")
-    if clash.any():
-        bad = names[clash].iloc[0]
-        other = names[names["area_code"] == bad["area_code"]].iloc[0]
-        raise LoadError(
-            path,
-            f"area {bad['area_code']} is named {bad['area_name']!r} here but "
-            f"{other['area_name']!r} on row {other['source_row']}",
-            row=int(bad["source_row"]),
-            field="area_name" if tidy else "utla_name",
-        )
-    by_key = {
-        (rec["area_code"], rec["year"], rec["age_band"]): rec for rec in frame.to_dict("records")
-    }
-    for code, year in frame[["area_code", "year"]].drop_duplicates().itertuples(index=False):
-        for wider, narrower in pairwise(AGE_BANDS):
-            big = by_key.get((code, year, wider))
-            small = by_key.get((code, year, narrower))
-            if big is None or small is None:
-                continue
-            if small["population"] > big["population"]:
-                raise LoadError(
-                    path,
-                    f"{code} {year}: population aged {narrower} "
-                    f"({format_number(small['population'])}) exceeds population aged "
-                    f"{'all ages' if wider == 'all' else wider} "
-                    f"({format_number(big['population'])})",
-                    row=int(small["source_row"]),
-                    field=str(small["source_field"]),
-                )
 
 
 def read_population_csv(path: str | PathLike[str]) -> pd.DataFrame:
@@ -228,42 +175,17 @@ def read_population_csv(path: str | PathLike[str]) -> pd.DataFrame:
     frame = pd.DataFrame(records, columns=list(FRAME_COLUMNS))
     frame["year"] = frame["year"].astype("int64")
     frame["population"] = frame["population"].astype("float64")
-    _check_consistency(path, frame, tidy)
+    check_population_frame(
+        path,
+        frame,
+        duplicate_field="age_band" if tidy else "utla_code",
+        name_field="area_name" if tidy else "utla_name",
+    )
     return frame
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    frame = read_population_csv(path)
-    # Areas: add the new ones; fill a missing region; never rename an existing area.
-    areas = frame.drop_duplicates("area_code")[["area_code", "area_name", "region"]]
-    existing = dict(con.execute("SELECT code, region FROM areas").fetchall())
-    new_areas = areas[~areas["area_code"].isin(list(existing))].rename(
-        columns={"area_code": "code", "area_name": "name"}
-    )
-    inserted = insert_frame(con, "areas", new_areas, ["code", "name", "region"])
-    for rec in areas.itertuples(index=False):
-        if rec.area_code in existing and existing[rec.area_code] is None and rec.region:
-            con.execute("UPDATE areas SET region = ? WHERE code = ?", [rec.region, rec.area_code])
-    keys = ["area_code", "year", "age_band"]
-    new, conflicts = compare_with_store(
-        con,
-        "population",
-        frame[[*keys, "population", "source_row", "source_field"]],
-        keys,
-        ["population"],
-    )
-    if not conflicts.empty:
-        c = conflicts.iloc[0]
-        raise LoadError(
-            path,
-            f"{c['area_code']} {c['year']} age band {c['age_band']} is already in the store as "
-            f"{format_number(c['existing_population'])}; this file has "
-            f"{format_number(c['population'])}",
-            row=int(c["source_row"]),
-            field=str(c["source_field"]),
-        )
-    inserted += insert_frame(con, "population", new, [*keys, "population"])
-    return inserted
+    return store_population_frame(con, path, read_population_csv(path))
 
 
 def load_population(con: duckdb.DuckDBPyConnection, path: str | PathLike[str]) -> LoadSummary:
@@ -275,3 +197,39 @@ def load_population(con: duckdb.DuckDBPyConnection, path: str | PathLike[str]) -
     population rows."""
     path = Path(path)
     return load_file_once(con, path, KIND, lambda tx: _load(tx, path))
+
+
+def _kind_of(path: Path) -> str:
+    return ons_mye.KIND if ons_mye.is_workbook(path) else KIND
+
+
+def _read_any(path: Path) -> pd.DataFrame:
+    if ons_mye.is_workbook(path):
+        return ons_mye.read_ons_mye(path).frame
+    return read_population_csv(path)
+
+
+def load_population_files(
+    con: duckdb.DuckDBPyConnection,
+    paths: str | PathLike[str] | Iterable[str | PathLike[str]],
+    *,
+    skip_bad: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> LoadSummary:
+    """Load many population files, each either a CSV (ONS or tidy layout) or an ONS mid-year
+    estimates workbook (.xls/.xlsx, told apart by extension or first bytes).
+
+    Every file is read and checked before anything is written, and all are stored in one
+    transaction (:func:`lsr.data.loading.load_files`): without ``skip_bad`` one bad file means
+    nothing is loaded, and every bad file is reported. Workbooks are recorded as
+    ``ons_mye`` loads and CSVs as ``population`` loads, as their own loaders record them."""
+    return load_files(
+        con,
+        paths,
+        KIND,
+        _read_any,
+        store_population_frame,
+        skip_bad=skip_bad,
+        progress=progress,
+        kind_of=_kind_of,
+    )
