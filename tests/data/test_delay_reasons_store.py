@@ -15,8 +15,8 @@ import xlrd
 
 from lsr.core.delay_reasons import ENGLAND_GIVEN, ENGLAND_SUMMED, DelayReasonsResult, delay_reasons
 from lsr.core.geography import ENGLAND_CODE
-from lsr.data.dtoc import read_dtoc_workbook
 from lsr.data.queries import comparator_groups, dtoc_breakdowns, indicator_counts
+from lsr.data.sources.dtoc import read_dtoc_workbook
 
 from raw_data import raw
 
