@@ -549,7 +549,7 @@ def read_ae_csv(path: Path | str) -> AeFile:
     records = _records(path)
     for index, record in enumerate(records[:_HEADER_SEARCH_ROWS]):
         keys = {_key(c) for c in record}
-        if {"period", "org code", "type", "breaches"} <= keys:
+        if {"org code", "type"} <= keys:  # NHS England's layout has no "type" column
             return _parse_tidy(path, records, index)
         if keys & set(_LABELS["org_code"]):
             return _parse_nhs_england(path, records, index)
