@@ -337,6 +337,8 @@ def ae_counts(
         }
     )
     out = pd.concat([four, rate], ignore_index=True)
+    for text in ("indicator", "area_code", "source"):
+        out[text] = out[text].astype(str)
     out["synthetic"] = out["synthetic"].astype(bool)
     return out.sort_values(["indicator", "area_code", "period"]).reset_index(drop=True)[
         list(COUNT_COLUMNS)
