@@ -531,7 +531,7 @@ def test_nhse_missing_column(march: pd.DataFrame, tmp_path: Path) -> None:
     assert (err.value.row, err.value.field) == (1, "Attendances over 4hrs Type 2")
 
 
-def test_nhse_blank_booked_is_zero_but_blank_count_is_missing(
+def test_nhse_blank_is_zero_and_the_total_row_catches_a_blanked_count(
     march: pd.DataFrame, tmp_path: Path
 ) -> None:
     lines = nhs_england_csv(march, "booked").splitlines()
@@ -542,11 +542,27 @@ def test_nhse_blank_booked_is_zero_but_blank_count_is_missing(
     rows = read_ae(path).rows
     rth2 = rows[(rows["org_code"] == "RTH") & (rows["dept_type"] == "2")]
     assert rth2["attendances"].item() == 1797 - 1797 // 10
-    row = _cell_edit(lines, "RTH", "A&E attendances Type 2", "")
-    path.write_text("\n".join(lines[:-1]))
-    with pytest.raises(LoadError, match="missing value") as err:
+    path.write_text("\n".join(lines))  # with it
+    with pytest.raises(LoadError, match="TOTAL row") as err:
         read_ae(path)
-    assert (err.value.row, err.value.field) == (row, "A&E attendances Type 2")
+    assert (err.value.row, err.value.field) == (
+        len(lines),
+        "A&E attendances Booked Appointments Type 2",
+    )
+
+
+def test_nhse_blank_total_cell_is_not_checked(march: pd.DataFrame, tmp_path: Path) -> None:
+    lines = _nhse_lines(march)
+    _cell_edit(lines, "RTH", "A&E attendances Type 2", "")
+    cells = next(csv.reader([lines[-1]]))
+    header = next(csv.reader([lines[0]]))
+    cells[header.index("A&E attendances Type 2")] = ""
+    lines[-1] = ",".join(cells)
+    path = tmp_path / "blank_total.csv"
+    path.write_text("\n".join(lines))
+    rows = read_ae(path).rows
+    rth2 = rows[(rows["org_code"] == "RTH") & (rows["dept_type"] == "2")]
+    assert rth2["attendances"].item() == 0
 
 
 def test_nhse_truncated_row(march: pd.DataFrame, tmp_path: Path) -> None:

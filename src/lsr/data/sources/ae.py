@@ -23,10 +23,12 @@ admissions)``; booked appointments are added to the attendances and breaches of 
 department type. A provider and type with nothing reported (all three counts zero) is not
 stored, so that the two layouts give the same rows for the same month.
 
-Nil markers: ``-`` (NHS England's "nil") is 0; a blank *booked appointments* cell is 0 (those
-columns are new and providers without bookings leave them empty); a blank in any other count is
-an error ("missing value"), and so are ``*``, ``..`` and any other text (this collection is not
-suppressed, so a suppression marker means a damaged or different file).
+Nil markers: ``-`` (NHS England's "nil") is 0. In NHS England's CSV a blank count is 0 too
+(nothing reported for that department type, e.g. the booked-appointment columns of a provider
+without bookings); the providers must still add up to the TOTAL row. In the NHSRdatasets layout,
+which has no blanks, a blank is an error ("missing value"). ``*``, ``..`` and any other text are
+errors in both (this collection is not suppressed, so a suppression marker means a damaged or
+different file).
 
 :func:`read_ae` reads and validates one file without touching the store; :func:`load_ae` loads
 many on :func:`lsr.data.loading.load_files` (every file checked before anything is written).

@@ -56,7 +56,7 @@ _MONTHS = {
 }
 _MONTH_YEAR_RE = re.compile(r"(?<![a-z])(" + "|".join(_MONTHS) + r")[^a-z0-9]*((?:19|20)\d\d)\b")
 _ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ t]00:00(?::00)?)?$")
-_ORG_CODE_RE = re.compile(r"^[A-Z0-9]{3,6}$")
+_ORG_CODE_RE = re.compile(r"^[A-Z0-9]{3,10}$")
 _SUPPRESSION_MARKERS = {"*", "**", "..", ":", "x", "c", "n/a", "na"}
 _NIL = "-"
 
@@ -199,7 +199,7 @@ def _org_code(text: str, *, file: Path, row: int, field: str) -> str:
     if not _ORG_CODE_RE.match(code):
         raise LoadError(
             file,
-            f"{text.strip()!r} is not an NHS organisation code (3 to 6 letters and digits, "
+            f"{text.strip()!r} is not an NHS organisation code (3 to 10 letters and digits, "
             "e.g. RTH)",
             row=row,
             field=field,
@@ -347,11 +347,10 @@ def _parse_nhs_england(path: Path, records: list[list[str]], header_index: int) 
                     field=label_names["org_code"],
                 )
             _check_width(record, width, header, path, row)
-            total = {
-                kind: _count(
-                    v, file=path, row=row, field=header[columns[kind]].strip(), blank_is_zero=True
-                )
+            total = {  # a blank TOTAL cell is not checked
+                kind: _count(v, file=path, row=row, field=header[columns[kind]].strip())
                 for kind, v in raw.items()
+                if v
             }
             total_row = row
             continue
@@ -388,7 +387,7 @@ def _parse_nhs_england(path: Path, records: list[list[str]], header_index: int) 
         seen[code] = row
         values = {
             kind: _count(
-                v, file=path, row=row, field=header[columns[kind]].strip(), blank_is_zero=kind[2]
+                v, file=path, row=row, field=header[columns[kind]].strip(), blank_is_zero=True
             )
             for kind, v in raw.items()
         }
