@@ -143,3 +143,60 @@ def load_population_command(
     finally:
         con.close()
     _report(summary)
+
+
+@app.command("ae")
+@friendly_errors
+def load_ae_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="NHS England monthly A&E provider CSVs (any month), or the NHSRdatasets "
+            "ae_attendances CSV.",
+        ),
+    ],
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """Load NHS England A&E attendances, four-hour breaches and admissions by provider."""
+    from lsr.data.sources.ae import load_ae
+
+    con = open_store(db)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("Loading A&E files", total=len(files))
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Loading {name}")
+
+            summary = load_ae(con, files, skip_bad=skip_bad, progress=tick)
+    finally:
+        con.close()
+    _report(summary)
+
+
+@app.command("catchment")
+@friendly_errors
+def load_catchment_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="The trust-to-council mapping trust_utla_mapping.csv (epiforecasts "
+            "covid19.nhs.data).",
+        ),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Load the trust-to-council mapping used to apportion A&E figures to councils."""
+    from lsr.data.sources.trust_catchment import load_catchment
+
+    con = open_store(db)
+    try:
+        summary = load_catchment(con, file)
+    finally:
+        con.close()
+    _report(summary)
