@@ -26,6 +26,7 @@ TABLES = (
     "comparators",
     "loads",
     "mar_activity",
+    "mar_notes",
 )
 HEADER = 13
 """0-based index of the header row in every real workbook (Excel row 14)."""

@@ -557,9 +557,23 @@ def test_england_must_be_the_sum(values: list[list[int]], measure: int, delta: i
 
 
 def test_open_seam_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # read_mar goes through open_commissioner_sheet: a stand-in sheet is read like a real one.
+    # read_mar goes through open_sheets: a stand-in sheet is read like a real one.
     sheet = real_sheet(DEC_19)
     path = tmp_path / "Dec_19.xls"
     path.write_bytes(b"")
-    monkeypatch.setattr(mar, "open_commissioner_sheet", lambda p: sheet)
+    monkeypatch.setattr(mar, "open_sheets", lambda p: (sheet, None))
     assert read_mar(path).period == date(2019, 12, 1)
+
+
+def test_publisher_notes_are_kept(empty: duckdb.DuckDBPyConnection) -> None:
+    may17 = parsed(MAR_DIR / "May_17.xls")
+    assert (
+        "Gloucestershire Hospitals NHS Foundation Trust did not submit due to operational issues."
+        in may17.publisher_notes
+    )
+    assert "RTE Gloucestershire Hospitals NHS Foundation Trust" in may17.publisher_notes
+    assert parsed(APR_12).publisher_notes == []  # 2012-13 files have no Notes sheet
+    load_mar(empty, [MAR_DIR / "May_17.xls", APR_12])
+    notes = empty.execute("SELECT period, line, note FROM mar_notes ORDER BY line").fetchall()
+    assert len(notes) == len(may17.publisher_notes)
+    assert {n[0] for n in notes} == {date(2017, 5, 1)}

@@ -28,6 +28,7 @@ from lsr.data.mar_councils import (
     INDICATOR,
     mar_availability,
     mar_counts,
+    mar_suspect_months,
     read_ccg_council,
     read_ccg_council_gaps,
 )
@@ -353,3 +354,18 @@ def test_availability_without_workbooks_or_population() -> None:
     assert mar_availability(con, OXFORDSHIRE) is None
     reason = mar_availability(con, "E08000021")  # Newcastle: covered to March 2015 only
     assert reason is not None and "none of the loaded MAR months" in reason
+
+
+def test_suspect_months(store_file: Path, counts: pd.DataFrame) -> None:
+    con = connect(store_file, read_only=True)
+    try:
+        odd = mar_suspect_months(con, counts)
+    finally:
+        con.close()
+    glos = odd[odd["area_code"] == "E10000013"]["period"]
+    assert list(glos) == months("2016-12-01", "2017-06-01")  # Gloucestershire Hospitals FT
+    solihull = odd[odd["area_code"] == "E08000029"]
+    assert pd.Timestamp("2014-10-01") in set(solihull["period"])
+    assert solihull["notes"].str.contains("HEART OF ENGLAND").all()
+    assert not (odd["area_code"] == OXFORDSHIRE).any()
+    assert not odd["ratio"].between(0.7, 1.4).any()

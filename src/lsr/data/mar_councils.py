@@ -311,3 +311,42 @@ def mar_availability(con: duckdb.DuckDBPyConnection, area_code: str) -> str | No
         f"{r.reason}{_span(r.from_month, r.to_month)}" for r in mine_gaps.itertuples(index=False)
     ]
     return "not available: " + "; ".join(reasons)
+
+
+def mar_suspect_months(
+    con: duckdb.DuckDBPyConnection,
+    counts: pd.DataFrame | None = None,
+    *,
+    low: float = 0.7,
+    high: float = 1.4,
+    window: int = 12,
+) -> pd.DataFrame:
+    """Months whose MAR figure looks incomplete: below ``low`` (or above ``high``) times the
+    median of the same area's figures in the ``window`` months either side (itself included;
+    the median of 25 months is not moved by a few bad ones).
+
+    The MAR counts what providers submitted: when a large trust did not submit, its
+    commissioners' totals fall (Gloucestershire, December 2016 to June 2017: about 600 a month
+    instead of about 4,800). Nothing is removed; this lists the months for the report to
+    flag, with the publisher's notes of the month (``mar_notes``), which do not always say.
+    Columns: ``area_code, period, numerator, median, ratio, notes``."""
+    frame = mar_counts(con) if counts is None else counts
+    parts = []
+    for area, rows in frame.groupby("area_code"):
+        series = rows.set_index("period")["numerator"].sort_index().asfreq("MS")
+        median = series.rolling(2 * window + 1, center=True, min_periods=window).median()
+        part = pd.DataFrame({"numerator": series, "median": median}).dropna()
+        part["area_code"] = area
+        parts.append(part.reset_index())
+    columns = ["area_code", "period", "numerator", "median", "ratio"]
+    if not parts:
+        return pd.DataFrame(columns=[*columns, "notes"])
+    every = pd.concat(parts, ignore_index=True)
+    every["ratio"] = every["numerator"] / every["median"]
+    odd = every[(every["median"] > 0) & ~every["ratio"].between(low, high)][columns]
+    notes = con.execute(
+        "SELECT period, string_agg(note, ' | ' ORDER BY line) AS notes FROM mar_notes "
+        "GROUP BY period"
+    ).df()
+    notes["period"] = pd.to_datetime(notes["period"])
+    return odd.merge(notes, on="period", how="left").reset_index(drop=True)

@@ -46,6 +46,7 @@ __all__ = [
     "KIND",
     "MEASURES",
     "MEASURE_IDS",
+    "NOTES_TABLE",
     "SCHEMA",
     "SOURCE",
     "TABLE",
@@ -56,6 +57,7 @@ __all__ = [
 
 KIND = "mar"
 TABLE = "mar_activity"
+NOTES_TABLE = "mar_notes"
 
 SOURCE = SourceInfo(
     kind=KIND,
@@ -80,7 +82,7 @@ SOURCE = SourceInfo(
         "an England row first, the same fourteen activity columns, footnotes below the data; "
         ".xls (.xlsx is read too).",
     ),
-    tables=(TABLE,),
+    tables=(TABLE, NOTES_TABLE),
 )
 
 SCHEMA = f"""
@@ -95,12 +97,20 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     value DOUBLE NOT NULL CHECK (value >= 0),
     PRIMARY KEY (period, org_code, measure)
 );
+CREATE TABLE IF NOT EXISTS {NOTES_TABLE} (
+    period DATE NOT NULL,
+    line INTEGER NOT NULL,
+    note VARCHAR NOT NULL,
+    PRIMARY KEY (period, line)
+);
 """
 """``mar_activity``: one row per month (first day), commissioner and measure. ``org_code`` is
 the NHS organisation code (``10Q``), or ``E92000001`` for the workbook's England row;
 ``org_type`` is ``england``, ``national`` (NHS England, National Commissioning Group), ``ccg``,
 ``pct``, ``care_trust`` or ``other``; ``measure`` is one of
-:data:`~lsr.data.sources.mar_sheet.MEASURE_IDS`."""
+:data:`~lsr.data.sources.mar_sheet.MEASURE_IDS`. ``mar_notes``: the publisher's notes of each
+month (footnotes and the Notes sheet: providers that did not submit, submitted estimates or
+revised their data), one row per line, kept from the first workbook loaded for the month."""
 
 COLUMNS: tuple[str, ...] = (
     "period",
@@ -147,9 +157,14 @@ def _commissioner_sheet_name(path: Path, names: list[str]) -> str:
     return (exact or wanted)[0]
 
 
-def open_commissioner_sheet(path: Path) -> SheetLike:
-    """The commissioner sheet of a workbook (a seam for tests). ``.xls`` is read with xlrd,
-    ``.xlsx`` with openpyxl, told apart by their first bytes."""
+def _notes_sheet_name(names: list[str]) -> str | None:
+    return next((n for n in names if " ".join(n.split()).casefold() == "notes"), None)
+
+
+def open_sheets(path: Path) -> tuple[SheetLike, SheetLike | None]:
+    """The commissioner sheet of a workbook and its Notes sheet if it has one (a seam for
+    tests). ``.xls`` is read with xlrd, ``.xlsx`` with openpyxl, told apart by their first
+    bytes."""
     with open(path, "rb") as f:
         magic = f.read(4)
     try:
@@ -158,18 +173,30 @@ def open_commissioner_sheet(path: Path) -> SheetLike:
 
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
             try:
-                name = _commissioner_sheet_name(path, list(book.sheetnames))
-                rows = [
-                    ["" if v is None else v for v in r]
-                    for r in book[name].iter_rows(values_only=True)
+                names = list(book.sheetnames)
+                name = _commissioner_sheet_name(path, names)
+                notes = _notes_sheet_name(names)
+                found = [
+                    _RowsSheet(
+                        n,
+                        [
+                            ["" if v is None else v for v in r]
+                            for r in book[n].iter_rows(values_only=True)
+                        ],
+                    )
+                    for n in (name, notes)
+                    if n is not None
                 ]
             finally:
                 book.close()
-            return _RowsSheet(name, rows)
+            return found[0], (found[1] if len(found) > 1 else None)
         if magic != _XLS_MAGIC:
             raise ValueError("the file is neither an .xls nor an .xlsx workbook")
         xls = xlrd.open_workbook(str(path))
-        return xls.sheet_by_name(_commissioner_sheet_name(path, list(xls.sheet_names())))
+        names = list(xls.sheet_names())
+        sheet = xls.sheet_by_name(_commissioner_sheet_name(path, names))
+        notes = _notes_sheet_name(names)
+        return sheet, (xls.sheet_by_name(notes) if notes is not None else None)
     except LoadError:
         raise
     except Exception as exc:  # xlrd and openpyxl raise many unrelated types for a bad file
@@ -191,7 +218,8 @@ def read_mar(path: str | PathLike[str]) -> MarMonth:
     path = Path(path)
     if not path.exists():
         raise LoadError(path, "file not found")
-    return parse_commissioner_sheet(path, open_commissioner_sheet(path))
+    sheet, notes = open_sheets(path)
+    return parse_commissioner_sheet(path, sheet, notes)
 
 
 def _frame(month: MarMonth) -> pd.DataFrame:
@@ -220,7 +248,9 @@ def store_month(con: duckdb.DuckDBPyConnection, path: Path, month: MarMonth) -> 
         f"SELECT org_code, measure, value FROM {TABLE} WHERE period = ?", [month.period]
     ).df()
     if existing.empty:
-        return insert_frame(con, TABLE, frame, COLUMNS)
+        rows = insert_frame(con, TABLE, frame, COLUMNS)
+        _store_notes(con, month)
+        return rows
     keys = ["period", "org_code", "measure"]
     new, conflicts = compare_with_store(con, TABLE, frame, keys, ["value"])
     if not conflicts.empty:
@@ -250,7 +280,27 @@ def store_month(con: duckdb.DuckDBPyConnection, path: Path, month: MarMonth) -> 
                 sheet=month.sheet,
                 field="Org Code",
             )
+    _store_notes(con, month)
     return 0
+
+
+def _store_notes(con: duckdb.DuckDBPyConnection, month: MarMonth) -> None:
+    """The month's publisher notes, unless the store has notes for that month already."""
+    if not month.publisher_notes:
+        return
+    have = con.execute(
+        f"SELECT count(*) FROM {NOTES_TABLE} WHERE period = ?", [month.period]
+    ).fetchall()[0][0]
+    if have:
+        return
+    notes = pd.DataFrame(
+        {
+            "period": month.period,
+            "line": range(1, len(month.publisher_notes) + 1),
+            "note": month.publisher_notes,
+        }
+    )
+    insert_frame(con, NOTES_TABLE, notes, ["period", "line", "note"])
 
 
 def load_mar(

@@ -281,18 +281,18 @@ def _is_parent(header: str) -> bool:
 
 
 def find_header_row(sheet: SheetLike, file: Path | str) -> int:
-    """0-based index of the header row: it names ``Org Code`` and the non-elective column."""
-    nonelective = MEASURES[MEASURE_IDS.index("non_elective")]
+    """0-based index of the header row: it names ``Org Code`` and at least three of the
+    activity columns (so that a missing activity column is reported by name, not as a missing
+    header)."""
     for r in range(min(sheet.nrows, _HEADER_SEARCH_ROWS)):
         words = [header_words(cell(sheet, r, c)) for c in range(sheet.ncols)]
-        if any(_is_org_code_header(w) for w in words) and any(
-            nonelective.matches(w) for w in words
-        ):
+        found = sum(any(m.matches(w) for m in MEASURES) for w in words)
+        if any(_is_org_code_header(w) for w in words) and found >= 3:
             return r
     raise LoadError(
         file,
-        f"no header row naming 'Org Code' and '{nonelective.header}' in the first "
-        f"{_HEADER_SEARCH_ROWS} rows; is this the MAR commissioner file?",
+        f"no header row naming 'Org Code' and the activity columns ('{MEASURES[7].header}' ...) "
+        f"in the first {_HEADER_SEARCH_ROWS} rows; is this the MAR commissioner file?",
         sheet=sheet.name,
         field="Org Code",
     )

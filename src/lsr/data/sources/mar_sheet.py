@@ -109,6 +109,11 @@ class MarMonth:
     excel_rows: dict[str, int] = field(default_factory=dict)
     """org_code -> 1-based Excel row (England included)."""
     notes: list[str] = field(default_factory=list)
+    """What the reader noticed: fractions, "not available" cells, unchecked England sums."""
+    publisher_notes: list[str] = field(default_factory=list)
+    """The publisher's own notes, one line each: footnotes below the data on the commissioner
+    sheet, then the lines of the workbook's Notes sheet (providers that did not submit, that
+    submitted estimates or revised their data)."""
 
     def value(self, org_code: str, measure: str) -> float | None:
         """One commissioner's count (``None`` when absent or not available)."""
@@ -264,7 +269,21 @@ def _check_row_period(
             )
 
 
-def parse_commissioner_sheet(file: Path | str, sheet: SheetLike) -> MarMonth:
+def _line(sheet: SheetLike, r: int) -> str:
+    return " ".join(t for c in range(sheet.ncols) if (t := text(cell(sheet, r, c))))
+
+
+def notes_lines(sheet: SheetLike | None) -> list[str]:
+    """The non-empty lines of a Notes sheet (cells of a row joined), without its title."""
+    if sheet is None:
+        return []
+    lines = [_line(sheet, r) for r in range(sheet.nrows)]
+    return [line for line in lines if line and line.casefold() not in ("notes", "notes:")]
+
+
+def parse_commissioner_sheet(
+    file: Path | str, sheet: SheetLike, notes_sheet: SheetLike | None = None
+) -> MarMonth:
     """Parse and validate the commissioner sheet of one MAR workbook.
 
     Checks: the header and all fourteen activity columns are present; the period parses and
@@ -280,13 +299,17 @@ def parse_commissioner_sheet(file: Path | str, sheet: SheetLike) -> MarMonth:
     excel_rows: dict[str, int] = {}
     england: dict[str, float | None] | None = None
     notes: list[str] = []
+    footnotes: list[str] = []
     for r in range(header_row + 1, sheet.nrows):
         excel_row = r + 1
         code = text(cell(sheet, r, cols.org_code)).upper()
         org_name = text(cell(sheet, r, cols.org_name))
         raw = {m: cell(sheet, r, c) for m, c in cols.measures.items()}
         if not code and all(is_missing(v) for v in raw.values()):
-            continue  # blank separator row, section label or footnote
+            line = _line(sheet, r)  # blank separator row, section label or footnote
+            if line:
+                footnotes.append(line)
+            continue
         is_england = org_name.casefold() == "england" and code in ("", "-", ENGLAND_CODE)
         if not is_england:
             if not code:
@@ -375,6 +398,7 @@ def parse_commissioner_sheet(file: Path | str, sheet: SheetLike) -> MarMonth:
         fields=dict(cols.headers),
         excel_rows=excel_rows,
         notes=notes,
+        publisher_notes=footnotes + notes_lines(notes_sheet),
     )
 
 
