@@ -15,7 +15,7 @@ Non-elective G&A Admissions (FFCEs)'):
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -577,3 +577,25 @@ def test_publisher_notes_are_kept(empty: duckdb.DuckDBPyConnection) -> None:
     notes = empty.execute("SELECT period, line, note FROM mar_notes ORDER BY line").fetchall()
     assert len(notes) == len(may17.publisher_notes)
     assert {n[0] for n in notes} == {date(2017, 5, 1)}
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [datetime(2018, 7, 1), 43282.0, "Jul 2018", "2018-07", "July 2018"],
+    ids=["date", "xls-serial", "Jul 2018", "2018-07", "July 2018"],
+)
+def test_period_written_in_other_ways(cell: object) -> None:
+    sheet = real_sheet(JUL_18)
+    sheet.rows[4][2] = cell
+    assert parse_commissioner_sheet("Jul_18.xls", sheet).period == date(2018, 7, 1)
+
+
+def test_period_from_the_rows_when_the_title_block_has_none() -> None:
+    sheet = real_sheet(JUL_18)
+    sheet.rows[4][1:3] = ["", ""]
+    assert parse_commissioner_sheet("Jul_18.xls", sheet).period == date(2018, 7, 1)
+
+
+def test_a_folder_is_a_load_error(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="not a readable Excel workbook"):
+        read_mar(tmp_path)

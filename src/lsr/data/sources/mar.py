@@ -165,9 +165,9 @@ def open_sheets(path: Path) -> tuple[SheetLike, SheetLike | None]:
     """The commissioner sheet of a workbook and its Notes sheet if it has one (a seam for
     tests). ``.xls`` is read with xlrd, ``.xlsx`` with openpyxl, told apart by their first
     bytes."""
-    with open(path, "rb") as f:
-        magic = f.read(4)
     try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
         if magic == _ZIP_MAGIC:
             import openpyxl
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -127,10 +127,21 @@ class MarMonth:
         return orgs.drop_duplicates("org_code").reset_index(drop=True)
 
 
+def _excel_date(value: Any) -> date | None:
+    """A date cell as ``.xls`` gives it (a serial day number, 1900 date system), or None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 20_000 < value < 80_000:
+        return date(1899, 12, 30) + timedelta(days=int(value))
+    return None
+
+
 def parse_month(value: Any) -> date | None:
-    """The first day of the month named in a cell (``"April 2012"``, a date), or ``None``."""
+    """The first day of the month named in a cell (``"April 2012"``, a date, an Excel date
+    serial), or ``None``."""
     if isinstance(value, datetime | date):
         return date(value.year, value.month, 1)
+    serial = _excel_date(value)
+    if serial is not None:
+        return date(serial.year, serial.month, 1)
     t = text(value)
     for fmt in _PERIOD_FORMATS:
         try:
@@ -142,7 +153,13 @@ def parse_month(value: Any) -> date | None:
 
 
 def _month_index(value: Any) -> int | None:
-    """1-12 from a month name in the Period column (``"APRIL"``, ``"Janaury"``), or None."""
+    """1-12 from a month name in the Period column (``"APRIL"``, ``"Janaury"``) or a date,
+    or None."""
+    if isinstance(value, datetime | date):
+        return value.month
+    serial = _excel_date(value)
+    if serial is not None:
+        return serial.month
     t = text(value).casefold()[:3]
     return _MONTHS.index(t) + 1 if t in _MONTHS else None
 
