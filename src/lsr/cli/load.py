@@ -200,3 +200,36 @@ def load_catchment_command(
     finally:
         con.close()
     _report(summary)
+
+
+@app.command("mar")
+@friendly_errors
+def load_mar_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="NHS England Monthly Activity Return by commissioner workbooks "
+            "(MAR_Comm-Web-file-*.xls), any months.",
+        ),
+    ],
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """Load NHS England Monthly Activity Return (MAR) commissioner workbooks: emergency
+    (non-elective) and elective admissions, referrals and outpatient attendances, all ages."""
+    from lsr.data.sources.mar import load_mar
+
+    con = open_store(db)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("Reading workbooks", total=len(files))
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Read {name}")
+
+            summary = load_mar(con, files, skip_bad=skip_bad, progress=tick)
+    finally:
+        con.close()
+    _report(summary)

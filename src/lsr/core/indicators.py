@@ -181,8 +181,10 @@ EMERGENCY_ADMISSIONS_ALL = Indicator(
     statistic=Statistic.RATE,
     multiplier=100_000.0,
     unit="emergency (non-elective) admissions in the month per 100,000 population (all ages)",
-    numerator="non-elective admissions of the council's clinical commissioning group (NHS "
-    "England Monthly Activity Return), where the CCG covers the same area as the council",
+    numerator="total non-elective general and acute admissions (first finished consultant "
+    "episodes) commissioned by the clinical commissioning group(s), or before April 2013 the "
+    "primary care trust(s), whose area is exactly the council's (NHS England Monthly Activity "
+    "Return by commissioner)",
     denominator="population, all ages (ONS mid-year estimate)",
     person_level=False,
     themes=("Review of pathways, points of access and services",),

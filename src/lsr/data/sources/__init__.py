@@ -40,7 +40,7 @@ class SourceInfo:
     """Store tables the source writes."""
 
 
-SOURCE_MODULES: tuple[str, ...] = ("dtoc", "ons_mye", "ae", "trust_catchment")
+SOURCE_MODULES: tuple[str, ...] = ("dtoc", "ons_mye", "ae", "trust_catchment", "mar")
 """Modules of :mod:`lsr.data.sources`, in the order their schemas are created."""
 
 
