@@ -139,7 +139,9 @@ _APPORTIONED = (
     "NHS England publishes A&E figures by provider (trust), not by council. A council's figure "
     "here is each trust's monthly count shared out by the fraction of the trust's patients who "
     "live in the council (an open trust-to-council table built from 2020 admissions), so it is "
-    "an approximation, not an official council figure."
+    "an approximation, not an official council figure. England is shown over the same providers "
+    "(minor injury units and walk-in centres without a catchment are left out of both), so "
+    "that the comparison is like for like."
 )
 
 AE_FOUR_HOURS = Indicator(

@@ -18,7 +18,14 @@ import pandas as pd
 from lsr.core import ci
 from lsr.core.compare import Outcome, compare_many
 from lsr.core.geography import ENGLAND_CODE
-from lsr.core.indicators import INDICATORS, Indicator, Polarity, Statistic, get_indicator
+from lsr.core.indicators import (
+    ALL_INDICATORS,
+    INDICATORS,
+    Indicator,
+    Polarity,
+    Statistic,
+    get_indicator,
+)
 from lsr.core.profile_types import (
     AreaProfile,
     Comparison,
@@ -346,14 +353,17 @@ def area_profile(
     series = table.series[table.series["area_code"] == area_code].set_index("indicator")
     confidence = table.settings.confidence
     indicators = []
-    for ind in INDICATORS:
+    supplementary = []
+    for ind in ALL_INDICATORS:
         rows = pts[pts["indicator"] == ind.id]
+        if ind not in INDICATORS and rows.empty:
+            continue  # a supplementary indicator with no data for this area is left out
         points = tuple(
             _point(r, confidence, published=table.settings.suppress and ind.person_level)
             for r in rows.itertuples(index=False)
         )
         s = series.loc[ind.id] if ind.id in series.index else None
-        indicators.append(
+        (indicators if ind in INDICATORS else supplementary).append(
             IndicatorProfile(
                 indicator=ind,
                 points=points,
@@ -374,6 +384,7 @@ def area_profile(
         comparator_names=tuple(area_names.get(p, p) for p in peers),
         indicators=tuple(indicators),
         confidence=confidence,
+        supplementary=tuple(supplementary),
     )
 
 

@@ -244,8 +244,19 @@ def _council_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return out[out["attendances"] > 0].reset_index(drop=True)
 
 
-def _england_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    act = _activity(con)
+ENGLAND_BENCHMARKS = ("comparable", "all")
+"""``comparable``: England over the providers that are shared out to councils (the same
+providers the councils' figures come from); ``all``: every provider (the official figure)."""
+
+
+def _england_counts(con: duckdb.DuckDBPyConnection, england: str = "comparable") -> pd.DataFrame:
+    if england not in ENGLAND_BENCHMARKS:
+        raise ValueError(f"england must be one of {ENGLAND_BENCHMARKS}, not {england!r}")
+    if england == "all":
+        act = _activity(con)
+    else:
+        providers = ae_provider_coverage(con)
+        act = providers[providers["trust_code"].notna()]
     out = act.groupby("period", as_index=False).agg(
         attendances=("attendances", "sum"), breaches=("breaches", "sum")
     )
@@ -254,12 +265,17 @@ def _england_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return out[out["attendances"] > 0][["area_code", "period", "attendances", "within"]]
 
 
-def _with_population(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
+def _with_population(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, population_year: int | None = None
+) -> pd.DataFrame:
     """Add each row's all-ages population: the latest year not after the period's year, or the
-    earliest year when the period precedes them all (as the DToC rate does)."""
+    earliest year when the period precedes them all (as the DToC rate does); with
+    ``population_year``, that year's estimate for every period."""
     pop = con.execute(
         "SELECT area_code, year, population FROM population WHERE age_band = 'all'"
     ).df()
+    if population_year is not None:
+        pop = pop[pop["year"] == int(population_year)]
     if frame.empty or pop.empty:
         return frame.assign(pop_year=pd.Series(dtype="Int64"), population=np.nan).iloc[0:0]
     rows = frame.reset_index(drop=True).reset_index(names="_row")
@@ -285,7 +301,11 @@ file would otherwise make the council's count collapse); :func:`ae_council_cover
 
 
 def ae_counts(
-    con: duckdb.DuckDBPyConnection, *, min_coverage: float = MIN_COVERAGE
+    con: duckdb.DuckDBPyConnection,
+    *,
+    min_coverage: float = MIN_COVERAGE,
+    population_year: int | None = None,
+    england: str = "comparable",
 ) -> pd.DataFrame:
     """Tidy counts of ``ae_four_hours`` and ``ae_attendances_all``, monthly.
 
@@ -294,21 +314,34 @@ def ae_counts(
     hours (attendances minus breaches), denominator = attendances, all department types.
     ``ae_attendances_all``: numerator = attendances, denominator = the all-ages population
     (councils and England need a population row). Not synthetic. Council months whose
-    catchment coverage (:func:`ae_council_coverage`) is below ``min_coverage`` are left out."""
+    catchment coverage (:func:`ae_council_coverage`) is below ``min_coverage`` are left out.
+    ``population_year`` pins the population estimate of every period's rate.
+
+    England's row is, by default (``england="comparable"``), over the providers that are
+    shared out to councils, so that a council is compared like for like: minor injury units
+    and walk-in centres run by community trusts have no catchment, meet the four-hour standard
+    more often and add attendances no council's figure includes, so England over every
+    provider (``england="all"``, the official figure) would make every council look worse on
+    four hours and lower on attendances. :func:`ae_england_coverage` gives both."""
     council = _council_counts(con)
     if min_coverage > 0 and not council.empty:
         coverage = ae_council_coverage(con)[["area_code", "period", "catchment_share"]]
         council = council.merge(coverage, on=["area_code", "period"], how="left")
         keep = council["catchment_share"].fillna(0.0) >= min_coverage - 1e-12
         council = council[keep].drop(columns=["catchment_share"])
-    england = _england_counts(con)
-    both = pd.concat([england, council], ignore_index=True)
+    england_rows = _england_counts(con, england)
+    both = pd.concat([england_rows, council], ignore_index=True)
     if both.empty:
         return pd.DataFrame(columns=list(COUNT_COLUMNS))
     both["period"] = pd.to_datetime(both["period"])
     is_england = both["area_code"] == ENGLAND_CODE
     apportioned = f"{AE_SOURCE}, apportioned to councils by {CATCHMENT_SOURCE}"
-    all_providers = f"{AE_SOURCE}: all providers in England (not apportioned)"
+    all_providers = (
+        f"{AE_SOURCE}: all providers in England (not apportioned)"
+        if england == "all"
+        else f"{AE_SOURCE}: England, the providers shared out to councils (not minor injury "
+        "units or walk-in centres without a catchment)"
+    )
     four = pd.DataFrame(
         {
             "indicator": FOUR_HOURS,
@@ -320,7 +353,7 @@ def ae_counts(
             "source": np.where(is_england, all_providers, apportioned),
         }
     )
-    pop = _with_population(con, both)
+    pop = _with_population(con, both, population_year)
     rate = pd.DataFrame(
         {
             "indicator": ATTENDANCES_ALL,

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from lsr.data.denominators import population_year_sql
 from lsr.data.errors import LoadError
 from lsr.data.loading import check_area_code, read_csv_text, require_columns
 from lsr.data.sources.mar import ENGLAND_CODE, TABLE
@@ -173,7 +174,7 @@ def read_ccg_council_gaps(path: Path | str = GAPS_FILE) -> pd.DataFrame:
     return pd.DataFrame(records, columns=list(GAP_COLUMNS))
 
 
-_COUNTS_SQL = f"""
+_COUNTS_TEMPLATE = f"""
 WITH ne AS (
     SELECT period, org_code, org_type, value FROM {TABLE} WHERE measure = '{MEASURE}'
 ),
@@ -211,12 +212,7 @@ counts AS (
 ),
 pop AS (SELECT area_code, year, population FROM population WHERE age_band = 'all'),
 matched AS (
-    SELECT c.*,
-           coalesce(
-               (SELECT max(year) FROM pop p WHERE p.area_code = c.area_code
-                    AND p.year <= year(c.period)),
-               (SELECT min(year) FROM pop p WHERE p.area_code = c.area_code)
-           ) AS pop_year
+    SELECT c.*, {{pop_year}} AS pop_year
     FROM counts c
 )
 SELECT '{INDICATOR}' AS indicator, m.area_code, m.period, m.numerator,
@@ -231,7 +227,17 @@ ORDER BY m.area_code, m.period
 """
 
 
-def mar_counts(con: duckdb.DuckDBPyConnection, mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+def _counts_sql(population_year: int | None) -> str:
+    year = population_year_sql("c", "area_code", "period", population_year)
+    return _COUNTS_TEMPLATE.replace("{pop_year}", year)
+
+
+def mar_counts(
+    con: duckdb.DuckDBPyConnection,
+    mapping: pd.DataFrame | None = None,
+    *,
+    population_year: int | None = None,
+) -> pd.DataFrame:
     """Tidy counts of ``emergency_admissions_all`` from the loaded MAR, one row per council
     (or England) and month: ``indicator, area_code, period, numerator, denominator,
     synthetic, source``.
@@ -242,13 +248,14 @@ def mar_counts(con: duckdb.DuckDBPyConnection, mapping: pd.DataFrame | None = No
     England's numerator is the England row less national commissioning (NHS England ``X24``,
     the National Commissioning Group ``YDD82``), i.e. the sum of all local commissioners, like
     the councils'. The denominator is the population of all ages for the period's year (the
-    latest earlier year when missing, the earliest when the period precedes them all).
-    Counts loaded with ``lsr load counts`` for the same indicator, area and month win."""
+    latest earlier year when missing, the earliest when the period precedes them all), or the
+    ``population_year`` estimate for every period when it is given. Counts loaded with
+    ``lsr load counts`` for the same indicator, area and month win."""
     table = read_ccg_council() if mapping is None else mapping
     view = table[["council_code", "commissioner_code", "from_month", "to_month"]]
     con.register("_lsr_ccg_council", view)
     try:
-        frame = con.execute(_COUNTS_SQL).df()
+        frame = con.execute(_counts_sql(population_year)).df()
     finally:
         con.unregister("_lsr_ccg_council")
     frame["period"] = pd.to_datetime(frame["period"])

@@ -17,24 +17,9 @@ import pandas as pd
 
 from lsr.core.comparators import DEFAULT_METHOD
 from lsr.core.geography import ENGLAND_CODE
+from lsr.core.profile import COUNT_COLUMNS
 from lsr.data.comparators import default_groups
-
-
-def population_year_sql(rows: str, area: str, period: str, population_year: int | None) -> str:
-    """The SQL expression for the population year a row's denominator uses.
-
-    ``rows``/``area``/``period`` name the alias and columns of the rows being matched; the
-    expression reads a CTE ``pop(area_code, year, population)``. By default: the estimate for the
-    period's calendar year, or the latest earlier one, or (for a period before every estimate)
-    the earliest. With ``population_year``: that vintage for every period (an area without an
-    estimate for it gets no denominator)."""
-    if population_year is not None:
-        return f"{int(population_year)}"
-    return f"""coalesce(
-               (SELECT max(year) FROM pop p WHERE p.area_code = {rows}.{area}
-                    AND p.year <= year({rows}.{period})),
-               (SELECT min(year) FROM pop p WHERE p.area_code = {rows}.{area})
-           )"""
+from lsr.data.denominators import population_year_sql
 
 
 def dtoc_counts_sql(population_year: int | None = None) -> str:
@@ -83,21 +68,34 @@ DTOC_COUNTS_SQL = dtoc_counts_sql()
 def indicator_counts(
     con: duckdb.DuckDBPyConnection, *, population_year: int | None = None
 ) -> pd.DataFrame:
-    """All indicator numerators and denominators, DToC included, as one tidy frame.
+    """All indicator numerators and denominators as one tidy frame: the counts loaded or
+    generated (``indicator_counts``), delayed transfers from the DToC workbooks, A&E
+    apportioned from trusts (:func:`lsr.data.ae_apportion.ae_counts`) and emergency admissions
+    of all ages from the MAR (:func:`lsr.data.mar_councils.mar_counts`).
 
     ``population_year`` pins the population estimate every derived rate uses (e.g. 2017 to
     reproduce a report made with mid-2017 estimates); by default each period uses its own
     year's estimate, or the latest earlier one."""
+    from lsr.data.ae_apportion import ae_counts
+    from lsr.data.mar_councils import mar_counts
+
     sql = f"""
         SELECT indicator, area_code, period, numerator, denominator, synthetic, source
         FROM indicator_counts
         UNION ALL
         SELECT * FROM ({dtoc_counts_sql(population_year)})
-        ORDER BY indicator, area_code, period
     """
-    frame = con.execute(sql).df()
+    parts = [con.execute(sql).df()]
+    for derived in (
+        ae_counts(con, population_year=population_year),
+        mar_counts(con, population_year=population_year),
+    ):
+        if not derived.empty:
+            parts.append(derived[list(COUNT_COLUMNS)])
+    frame = pd.concat(parts, ignore_index=True)
     frame["period"] = pd.to_datetime(frame["period"])
-    return frame
+    frame["synthetic"] = frame["synthetic"].astype(bool)
+    return frame.sort_values(["indicator", "area_code", "period"], ignore_index=True)
 
 
 def population_years(con: duckdb.DuckDBPyConnection) -> list[int]:
