@@ -74,6 +74,7 @@ def profile(
     the area's own history."""
     from lsr.core.profile import ProfileSettings, area_profile, compute_profile_table
     from lsr.data import queries
+    from lsr.data.evidence import with_evidence
 
     formats = _parse_formats(fmt)
     targets = _parse_targets(target or [])
@@ -93,13 +94,13 @@ def profile(
         counts = queries.indicator_counts(con, population_year=population_year)
         groups, method = queries.comparator_groups(con)
         names = queries.area_names(con)
+        with console.status("Computing the national profile..."):
+            table = compute_profile_table(
+                counts, groups, ProfileSettings(confidence=confidence, targets=targets)
+            )
+            result = with_evidence(area_profile(table, code, names, groups, method), con)
     finally:
         con.close()
-    with console.status("Computing the national profile..."):
-        table = compute_profile_table(
-            counts, groups, ProfileSettings(confidence=confidence, targets=targets)
-        )
-    result = area_profile(table, code, names, groups, method)
     if formats == ["json"] and out is None:
         json.dump(result.to_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")

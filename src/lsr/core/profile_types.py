@@ -3,7 +3,7 @@ report, the JSON output and (later) the web application consume."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -85,6 +85,34 @@ class IndicatorProfile:
 
 
 @dataclass(frozen=True)
+class EvidenceSection:
+    """One evidence section computed for an area, beside the indicators: its id (which also
+    says where the report puts it), title, status (``real``, ``approximation``, ``synthetic``
+    or ``not available``), source, and the computed ``result`` (a frozen dataclass from
+    :mod:`lsr.core` with ``to_dict()``, a table of rows, or the reason it is not available)."""
+
+    id: str
+    title: str
+    status: str
+    source: str
+    result: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the result through its own ``to_dict()`` where it has one."""
+        result = self.result
+        to_dict = getattr(result, "to_dict", None)
+        data = to_dict() if callable(to_dict) else result
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "real": self.status in ("real", "approximation"),
+            "source": self.source,
+            "result": data,
+        }
+
+
+@dataclass(frozen=True)
 class AreaProfile:
     """The full data profile of one area."""
 
@@ -99,9 +127,8 @@ class AreaProfile:
     """The confidence level of every interval and comparison."""
     supplementary: tuple[IndicatorProfile, ...] = ()
     """Indicators from public data besides the six (A&E, emergency admissions of all ages)."""
-    sections: tuple[Any, ...] = ()
-    """Evidence sections computed for the area (e.g. delays by reason, social care outcomes):
-    frozen dataclasses from :mod:`lsr.core`, each with ``id`` and ``title``."""
+    sections: tuple[EvidenceSection, ...] = ()
+    """Evidence sections computed for the area (e.g. delays by reason, social care outcomes)."""
 
     @property
     def all_indicators(self) -> tuple[IndicatorProfile, ...]:
@@ -122,4 +149,7 @@ class AreaProfile:
                 return None
             return obj
 
-        return convert(asdict(self))
+        sections = [convert(s.to_dict()) for s in self.sections]
+        out = convert(asdict(replace(self, sections=())))
+        out["sections"] = sections
+        return out

@@ -233,6 +233,7 @@ def _indicator_figure(
         "columns": data_table_columns(profile.confidence),
         "rows": rows,
         "short_rows": rows[-SHORT_TABLE_ROWS:],
+        "short_columns": data_table_columns(profile.confidence),
         "caption": f"{title}: {ind.indicator.unit}",
         "spc_rule_set": ind.spc_rule_set,
         "source": ind.source,
@@ -246,8 +247,10 @@ def _section_item(section: ReportSection, first_number: int) -> tuple[dict[str, 
     number = first_number
     for fig in section.figures:
         rows = list(fig.table.rows)
+        short_columns = fig.table.columns
         if fig.short_table is not None:
             short = list(fig.short_table.rows)
+            short_columns = fig.short_table.columns
         elif len(rows) <= 2 * SHORT_TABLE_ROWS:
             short = rows
         else:
@@ -262,6 +265,7 @@ def _section_item(section: ReportSection, first_number: int) -> tuple[dict[str, 
                 "columns": fig.table.columns,
                 "rows": rows,
                 "short_rows": short,
+                "short_columns": short_columns,
                 "caption": fig.table.caption,
                 "synthetic": section.status == "synthetic",
             }
@@ -275,11 +279,12 @@ def build_context(
     generated: date | None = None,
     *,
     charts: bool = True,
-    sections: Sequence[ReportSection] = (),
+    sections: Sequence[ReportSection] | None = None,
 ) -> dict[str, Any]:
     """Everything the template needs. ``charts=False`` leaves the SVGs out (faster; used by
     tests that only look at the page structure). ``sections`` are the evidence sections
-    (:mod:`lsr.report.sections`) placed in the report's parts beside the indicators.
+    (:mod:`lsr.report.sections`) placed in the report's parts beside the indicators; by
+    default those of the profile's own evidence (:func:`lsr.report.evidence.report_sections`).
 
     The report runs in parts (:data:`PARTS`): real data first (the review's indicators with
     real data, the reasons for delays, A&E, emergency admissions, social care outcomes), then
@@ -287,6 +292,10 @@ def build_context(
     appear; each has its chart, sentences and a short table, and the whole table of every
     figure is in the appendix."""
     generated = generated or date.today()
+    if sections is None:
+        from lsr.report.evidence import report_sections
+
+        sections = report_sections(profile, charts=charts)
     items: dict[str, list[dict[str, Any]]] = {part_id: [] for part_id, _, _ in PARTS}
     indicators = [ind for ind in profile.all_indicators if ind.points or ind.indicator.number]
     by_part: dict[str, list[IndicatorProfile]] = {}
@@ -369,7 +378,7 @@ def render_html(
     generated: date | None = None,
     *,
     charts: bool = True,
-    sections: Sequence[ReportSection] = (),
+    sections: Sequence[ReportSection] | None = None,
 ) -> str:
     """The profile as one self-contained HTML document (CSS and SVG inline)."""
     context = build_context(profile, generated, charts=charts, sections=sections)
@@ -396,7 +405,7 @@ def render_profile(
     formats: Sequence[str] = ("html", "pdf"),
     *,
     generated: date | None = None,
-    sections: Sequence[ReportSection] = (),
+    sections: Sequence[ReportSection] | None = None,
 ) -> list[Path]:
     """Write ``profile.html`` and/or ``profile.pdf`` into ``out_dir``; returns the paths
     written, in the order of ``formats``."""

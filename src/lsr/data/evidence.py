@@ -1,0 +1,163 @@
+"""The evidence sections of an area's profile, read from the store and computed.
+
+Besides the indicators (:func:`lsr.data.queries.indicator_counts`), the profile carries
+sections of evidence for the report's themes. This module reads what each needs and computes
+it with :mod:`lsr.core`, returning :class:`~lsr.core.profile_types.EvidenceSection` objects;
+:mod:`lsr.report.evidence` turns them into report sections. National inputs are read once per
+:class:`EvidenceInputs` and shared by every area (the web application keeps one per store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import duckdb
+import pandas as pd
+
+from lsr.core.delay_reasons import delay_reasons
+from lsr.core.profile_types import AreaProfile, EvidenceSection
+
+__all__ = ["EvidenceInputs", "area_evidence", "with_evidence"]
+
+DELAY_REASONS_SOURCE = (
+    "NHS England, Delayed Transfers of Care, monthly 'Total Delayed Days Local Authority' "
+    "workbooks (by reason and by responsible organisation); ONS mid-year population estimates, "
+    "adults aged 18+. Open Government Licence v3."
+)
+AE_TRUSTS_SOURCE = (
+    "NHS England A&E Attendances and Emergency Admissions by provider; trust catchments from "
+    "covid19.nhs.data (epiforecasts, MIT licence), built from 2020 admissions."
+)
+MAR_SOURCE = "NHS England Monthly Activity Return by commissioner. Open Government Licence v3."
+
+
+@dataclass
+class EvidenceInputs:
+    """National inputs read from one store connection, computed on first use."""
+
+    con: duckdb.DuckDBPyConnection
+
+    @cached_property
+    def dtoc_breakdowns(self) -> pd.DataFrame:
+        from lsr.data.queries import dtoc_breakdowns
+
+        return dtoc_breakdowns(self.con)
+
+    @cached_property
+    def has_ae(self) -> bool:
+        return _count(self.con, "ae_activity") > 0 and _count(self.con, "trust_catchment") > 0
+
+    @cached_property
+    def ae_england(self) -> pd.DataFrame:
+        from lsr.data.ae_apportion import ae_england_coverage
+
+        return ae_england_coverage(self.con)
+
+    @cached_property
+    def ae_council_coverage(self) -> pd.DataFrame:
+        from lsr.data.ae_apportion import ae_council_coverage
+
+        return ae_council_coverage(self.con)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _delay_reasons(inputs: EvidenceInputs, area_code: str, peers: Sequence[str]) -> EvidenceSection:
+    frame = inputs.dtoc_breakdowns
+    result = delay_reasons(frame, area_code, tuple(peers))
+    return EvidenceSection(
+        id="delay-reasons",
+        title="Delays by reason and responsible organisation",
+        status="real" if result.periods else "not available",
+        source=DELAY_REASONS_SOURCE,
+        result=result,
+    )
+
+
+def _ae_trusts(inputs: EvidenceInputs, area_code: str) -> EvidenceSection | None:
+    """The trusts serving the area, the share of its A&E activity the figures cover, and the
+    official England figure beside the comparable one."""
+    if not inputs.has_ae:
+        return None
+    from lsr.data.ae_apportion import main_trusts
+
+    trusts = main_trusts(inputs.con, area_code)
+    coverage = inputs.ae_council_coverage
+    mine = coverage[coverage["area_code"] == area_code].sort_values("period")
+    england = inputs.ae_england.sort_values("period")
+    rows: dict[str, object] = {
+        "trusts": [{"code": t.code, "name": t.name, "share": float(t.share)} for t in trusts],
+        "coverage": [
+            {
+                "period": pd.Timestamp(r.period).date(),
+                "catchment_share": float(r.catchment_share),
+                "trusts_without_data": str(r.trusts_without_data),
+            }
+            for r in mine.itertuples(index=False)
+        ],
+        "england": [
+            {
+                "period": pd.Timestamp(r.period).date(),
+                "four_hours_all": float(r.four_hours_all),
+                "four_hours_apportioned": float(r.four_hours_apportioned),
+                "unmapped_share": float(r.unmapped_share),
+            }
+            for r in england.itertuples(index=False)
+        ],
+    }
+    if not trusts:
+        return EvidenceSection(
+            id="ae-trusts",
+            title="Trusts serving the area",
+            status="not available",
+            source=AE_TRUSTS_SOURCE,
+            result={**rows, "reason": "the trust catchment table has no rows for this council"},
+        )
+    return EvidenceSection(
+        id="ae-trusts",
+        title="Trusts serving the area",
+        status="approximation",
+        source=AE_TRUSTS_SOURCE,
+        result=rows,
+    )
+
+
+def _mar_availability(con: duckdb.DuckDBPyConnection, area_code: str) -> EvidenceSection | None:
+    from lsr.data.mar_councils import mar_availability
+
+    reason = mar_availability(con, area_code)
+    if reason is None:
+        return None
+    return EvidenceSection(
+        id="admissions-not-available",
+        title="Emergency admissions (all ages)",
+        status="not available",
+        source=MAR_SOURCE,
+        result={"reason": reason},
+    )
+
+
+def area_evidence(
+    inputs: EvidenceInputs, area_code: str, peers: Sequence[str] = ()
+) -> tuple[EvidenceSection, ...]:
+    """Every evidence section for one area, in report order."""
+    sections: list[EvidenceSection | None] = [
+        _delay_reasons(inputs, area_code, peers),
+        _ae_trusts(inputs, area_code),
+        _mar_availability(inputs.con, area_code),
+    ]
+    return tuple(s for s in sections if s is not None)
+
+
+def with_evidence(
+    profile: AreaProfile, con: duckdb.DuckDBPyConnection, inputs: EvidenceInputs | None = None
+) -> AreaProfile:
+    """``profile`` with its evidence sections computed from the store."""
+    inputs = inputs or EvidenceInputs(con)
+    sections = area_evidence(inputs, profile.area_code, profile.comparator_codes)
+    return replace(profile, sections=sections)
