@@ -40,7 +40,7 @@ class SourceInfo:
     """Store tables the source writes."""
 
 
-SOURCE_MODULES: tuple[str, ...] = ()
+SOURCE_MODULES: tuple[str, ...] = ("ascof", "oflog")
 """Modules of :mod:`lsr.data.sources`, in the order their schemas are created."""
 
 
