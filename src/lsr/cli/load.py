@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from lsr.cli.main import DbOption, console, friendly_errors, open_store, progress_bar
+from lsr.cli.main import (
+    DbOption,
+    SkipBadOption,
+    console,
+    friendly_errors,
+    open_store,
+    progress_bar,
+)
 
 app = typer.Typer(
     help="Load data into the store (each file in one transaction).", no_args_is_help=True
@@ -114,3 +121,76 @@ def load_comparators_command(file: FileArg, db: DbOption = None) -> None:
     finally:
         con.close()
     console.print(f"Loaded {rows} comparator pairs from {file.name}", highlight=False)
+
+
+@app.command("ascof")
+@friendly_errors
+def load_ascof_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="ASCOF files: NHS Digital's official open data (.csv or .xlsx) or the "
+            "compiled final_data_YYYY.csv tables.",
+        ),
+    ],
+    year: Annotated[
+        str | None,
+        typer.Option(
+            "--year",
+            help="Financial year of an official open-data file whose name does not say it "
+            "(e.g. 2020-21).",
+        ),
+    ] = None,
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """Load Adult Social Care Outcomes Framework measures (any year, either layout)."""
+    from lsr.data.sources.ascof import load_ascof
+
+    con = open_store(db)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("Reading ASCOF files", total=len(files))
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Read {name}")
+
+            summary = load_ascof(con, files, year=year, skip_bad=skip_bad, progress=tick)
+    finally:
+        con.close()
+    _report(summary)
+    for note in summary.notes:
+        console.print(f"  {note}", highlight=False)
+
+
+@app.command("oflog")
+@friendly_errors
+def load_oflog_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True, dir_okay=False, help="Oflog adult social care metrics CSV file(s)."
+        ),
+    ],
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """Load Oflog adult social care metrics (carer quality of life, workforce turnover ...)."""
+    from lsr.data.sources.oflog import load_oflog
+
+    con = open_store(db)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("Reading Oflog files", total=len(files))
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Read {name}")
+
+            summary = load_oflog(con, files, skip_bad=skip_bad, progress=tick)
+    finally:
+        con.close()
+    _report(summary)
+    for note in summary.notes:
+        console.print(f"  {note}", highlight=False)
