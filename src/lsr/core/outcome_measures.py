@@ -14,9 +14,9 @@ from lsr.core.indicators import Polarity, Statistic
 __all__ = [
     "CARERS_INFORMATION",
     "CARER_QUALITY_OF_LIFE",
-    "CARE_HOME_ADMISSIONS",
     "CONTROL_OVER_DAILY_LIFE",
     "OUTCOME_MEASURES",
+    "PERMANENT_ADMISSIONS",
     "REABLEMENT_91_DAYS",
     "SOCIAL_CARE_QUALITY_OF_LIFE",
     "THEMES",
@@ -61,7 +61,12 @@ class OutcomeMeasure:
     definition: str
     not_tested: str | None = None
     """Why this measure is ranked rather than tested (``None`` when counts allow a test)."""
+    not_tested_short: str = "no numerator and denominator published for this year"
+    """The reason in a few words, for sentences and tables."""
     decimals: int = 1
+    subject: str = ""
+    """The measure as the subject of a sentence ("the proportion of carers who ..."); the name,
+    lower-cased, when empty."""
 
     def format(self, value: float | None) -> str:
         """A value with its unit's usual form (``62.0%``, ``441.7``, ``7.4``)."""
@@ -71,8 +76,8 @@ class OutcomeMeasure:
         return f"{text}%" if self.unit.startswith("%") else text
 
 
-CARE_HOME_ADMISSIONS = OutcomeMeasure(
-    id="care_home_admissions_65",
+PERMANENT_ADMISSIONS = OutcomeMeasure(
+    id="permanent_admissions_65",
     name="Permanent admissions to residential and nursing care homes (65+)",
     short_name="Care home admissions (65+)",
     label="ASCOF 2A(2)",
@@ -84,6 +89,8 @@ CARE_HOME_ADMISSIONS = OutcomeMeasure(
     themes=("Market shaping", "Review of pathways, points of access and services"),
     definition="Long-term support needs of older adults (65+) met by admission to residential "
     "and nursing care homes in the year, per 100,000 population aged 65+.",
+    subject="the rate of permanent admissions of older people (65+) to residential and "
+    "nursing care homes",
 )
 REABLEMENT_91_DAYS = OutcomeMeasure(
     id="reablement_91_days",
@@ -99,6 +106,8 @@ REABLEMENT_91_DAYS = OutcomeMeasure(
     definition="Of older people (65+) discharged from hospital into reablement or "
     "rehabilitation services between October and December, the percentage still at home 91 "
     "days after discharge.",
+    subject="the proportion of older people (65+) still at home 91 days after discharge from "
+    "hospital into reablement",
 )
 CARER_QUALITY_OF_LIFE = OutcomeMeasure(
     id="carer_quality_of_life",
@@ -114,6 +123,8 @@ CARER_QUALITY_OF_LIFE = OutcomeMeasure(
     definition="Average quality of life score (0 to 12) reported by carers in the Survey of "
     "Adult Carers in England (every other year).",
     not_tested=_SURVEY,
+    not_tested_short="a survey estimate",
+    subject="carer-reported quality of life",
 )
 CARERS_INFORMATION = OutcomeMeasure(
     id="carers_information",
@@ -129,6 +140,8 @@ CARERS_INFORMATION = OutcomeMeasure(
     definition="Percentage of carers who tried to find information about support who found "
     "it easy (Survey of Adult Carers in England).",
     not_tested=_SURVEY,
+    not_tested_short="a survey estimate",
+    subject="the proportion of carers who find it easy to find information about support",
 )
 SOCIAL_CARE_QUALITY_OF_LIFE = OutcomeMeasure(
     id="social_care_quality_of_life",
@@ -144,6 +157,8 @@ SOCIAL_CARE_QUALITY_OF_LIFE = OutcomeMeasure(
     definition="Average social care-related quality of life score (0 to 24) of people who use "
     "services (Adult Social Care Survey).",
     not_tested=_SURVEY,
+    not_tested_short="a survey estimate",
+    subject="social care-related quality of life",
 )
 CONTROL_OVER_DAILY_LIFE = OutcomeMeasure(
     id="control_over_daily_life",
@@ -159,6 +174,8 @@ CONTROL_OVER_DAILY_LIFE = OutcomeMeasure(
     definition="Percentage of people who use services who say they have as much or adequate "
     "control over their daily life (Adult Social Care Survey).",
     not_tested=_SURVEY,
+    not_tested_short="a survey estimate",
+    subject="the proportion of people who use services who have control over their daily life",
 )
 WORKFORCE_TURNOVER = OutcomeMeasure(
     id="workforce_turnover",
@@ -174,13 +191,15 @@ WORKFORCE_TURNOVER = OutcomeMeasure(
     definition="Staff turnover rate in adult social care in the council's area (Skills for "
     "Care estimates, published by Oflog). Lower is taken as better: Oflog ranks no direction "
     "for it; high turnover means more posts to refill and less continuity of care.",
+    not_tested_short="a published percentage without counts",
     not_tested="a published percentage: Oflog gives the turnover rate without the numbers of "
     "leavers and staff behind it (Skills for Care estimates from employers' returns), so no "
     "confidence interval can be drawn and no significance is claimed",
+    subject="the adult social care workforce turnover rate",
 )
 
 OUTCOME_MEASURES: tuple[OutcomeMeasure, ...] = (
-    CARE_HOME_ADMISSIONS,
+    PERMANENT_ADMISSIONS,
     REABLEMENT_91_DAYS,
     CARER_QUALITY_OF_LIFE,
     CARERS_INFORMATION,

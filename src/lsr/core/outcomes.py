@@ -34,11 +34,11 @@ from lsr.core.compare import Outcome, compare
 from lsr.core.geography import ENGLAND_CODE
 from lsr.core.indicators import Polarity, Statistic
 from lsr.core.outcome_measures import (
-    CARE_HOME_ADMISSIONS,
     CARER_QUALITY_OF_LIFE,
     CARERS_INFORMATION,
     CONTROL_OVER_DAILY_LIFE,
     OUTCOME_MEASURES,
+    PERMANENT_ADMISSIONS,
     REABLEMENT_91_DAYS,
     SOCIAL_CARE_QUALITY_OF_LIFE,
     THEMES,
@@ -50,10 +50,10 @@ from lsr.core.profile_types import Comparison
 __all__ = [
     "CARERS_INFORMATION",
     "CARER_QUALITY_OF_LIFE",
-    "CARE_HOME_ADMISSIONS",
     "CONTROL_OVER_DAILY_LIFE",
     "INPUT_COLUMNS",
     "OUTCOME_MEASURES",
+    "PERMANENT_ADMISSIONS",
     "REABLEMENT_91_DAYS",
     "SOCIAL_CARE_QUALITY_OF_LIFE",
     "THEMES",
