@@ -42,6 +42,8 @@ loaders. Before inserting anything it checks the store:
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -199,8 +201,10 @@ def decimals(value: float) -> int:
 def agree(a: float | None, b: float | None) -> bool:
     """Whether two published values are the same figure, to the precision both give.
 
-    Both missing agree; one missing does not. Otherwise both are rounded to the decimals of the
-    less precise one (``62.01`` and ``62.0`` agree; ``7.4`` and ``7.5`` do not)."""
+    Both missing agree; one missing does not. Otherwise they may differ by half a unit in the
+    last decimal place of the less precise one, taken as at least one decimal place (the
+    publishers give one or more; a spreadsheet shows 62.0 as 62): ``62.01`` and ``62`` agree,
+    ``7.4`` and ``7.5`` do not."""
     a_missing = a is None or (isinstance(a, float) and math.isnan(a))
     b_missing = b is None or (isinstance(b, float) and math.isnan(b))
     if a_missing or b_missing:
@@ -208,7 +212,7 @@ def agree(a: float | None, b: float | None) -> bool:
     fa, fb = float(a), float(b)  # type: ignore[arg-type]
     if fa == fb:
         return True
-    places = min(decimals(fa), decimals(fb))
+    places = max(1, min(decimals(fa), decimals(fb)))
     return abs(fa - fb) <= 0.5 * 10.0 ** (-places) + 1e-9 * max(1.0, abs(fa), abs(fb))
 
 
@@ -248,24 +252,53 @@ def marker_status(text: str) -> str | None:
 
 
 def read_csv_cells(path: Path) -> pd.DataFrame:
-    """A CSV with every cell as text (blanks as ``""``); UTF-8, falling back to Windows-1252
-    (NHS Digital's older open-data CSVs); a :class:`LoadError` if it cannot be read."""
-    last: Exception | None = None
-    for encoding in ("utf-8-sig", "cp1252"):
+    """A CSV with every cell as text; UTF-8, falling back to Windows-1252 (NHS Digital's older
+    open-data CSVs). Blank lines are skipped; a row with more or fewer fields than the header
+    (a file cut short, a broken quote) is a :class:`LoadError` naming its line. The frame's
+    ``attrs["lines"]`` holds each row's line number in the file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError(path, "file not found") from None
+    except OSError as exc:
+        raise LoadError(path, f"cannot read file: {exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-        except FileNotFoundError:
-            raise LoadError(path, "file not found") from None
-        except pd.errors.EmptyDataError:
-            raise LoadError(path, "the file is empty") from None
-        except UnicodeDecodeError as exc:
-            last = exc
-            continue
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise LoadError(path, f"not a readable CSV file: {exc}") from None
-        frame.columns = [str(c).strip() for c in frame.columns]
-        return frame
-    raise LoadError(path, f"not a readable CSV file: {last}")
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise LoadError(
+                path, "not a readable CSV file (neither UTF-8 nor Windows-1252 text)"
+            ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for record in reader:
+            if not record or all(not cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = [c.strip() for c in record]
+                continue
+            if len(record) != len(header):
+                raise LoadError(
+                    path,
+                    f"this row has {len(record)} field(s) but the header has {len(header)}: is "
+                    "the file cut short, or a quote or comma broken?",
+                    row=reader.line_num,
+                    field=header[min(len(record), len(header) - 1)],
+                )
+            rows.append(record)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise LoadError(path, f"not a readable CSV file: {exc}", row=reader.line_num) from None
+    if header is None:
+        raise LoadError(path, "the file is empty")
+    frame = pd.DataFrame(rows, columns=header, dtype=str)
+    frame.attrs["lines"] = lines
+    return frame
 
 
 def _text(value: object) -> str:

@@ -219,7 +219,7 @@ def _parse_compiled(path: Path, table: CellTable, cols: dict[str, int]) -> Measu
                 "row": row,
             }
         )
-    check_regions(records, path, None)
+    check_regions(records, path, None, table.rows[-1][0] if table.rows else None)
     notes: list[str] = []
     if resolved:
         notes.append(
@@ -355,7 +355,7 @@ def _parse_official(path: Path, table: CellTable, cols: dict[str, int], year: st
                 "row": value_row,
             }
         )
-    check_regions(records, path, sheet)
+    check_regions(records, path, sheet, table.rows[-1][0] if table.rows else None)
     notes: list[str] = []
     if council_types:
         notes.append(f"{council_types} 'Council Type' row(s) (groups of councils) left out")

@@ -58,7 +58,8 @@ class CellTable:
 
 def csv_table(path: Path) -> CellTable:
     frame = read_csv_cells(path)
-    rows = [(i + 2, list(r)) for i, r in enumerate(frame.itertuples(index=False, name=None))]
+    lines = frame.attrs["lines"]
+    rows = [(lines[i], list(r)) for i, r in enumerate(frame.itertuples(index=False, name=None))]
     return CellTable(list(frame.columns), 1, rows, None)
 
 
@@ -229,8 +230,11 @@ def check_range(
         )
 
 
-def check_regions(records: list[dict[str, Any]], file: Path, sheet: str | None) -> None:
-    """Every measure and year with an England row (Total) has a row for each of the 9 regions."""
+def check_regions(
+    records: list[dict[str, Any]], file: Path, sheet: str | None, last_row: int | None
+) -> None:
+    """Every measure and year with an England row (Total) has a row for each of the 9 regions
+    (the error names the file's last row: a file cut short ends early)."""
     totals = [r for r in records if r["disaggregation"] == "Total"]
     england = {(r["measure_code"], r["year"]) for r in totals if r["area_level"] == "england"}
     regions: dict[tuple[str, str], set[str]] = {}
@@ -243,13 +247,15 @@ def check_regions(records: list[dict[str, Any]], file: Path, sheet: str | None) 
             raise LoadError(
                 file,
                 f"ASCOF {key[0]} {key[1]} has an England row but no row for region "
-                f"{missing[0]}; is the file complete (not cut short)?",
+                f"{missing[0]}; is the file complete? It ends at row {last_row}",
                 sheet=sheet,
+                row=last_row,
                 field="ONS Code",
             )
 
 
 def measure_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The records as a frame of :data:`~lsr.data.measures.ROW_COLUMNS` and ``row``."""
     frame = pd.DataFrame(records, columns=[*ROW_COLUMNS, "row"])
     for column in ("value", "numerator", "denominator", "base", "margin_of_error"):
         frame[column] = frame[column].astype("float64")

@@ -231,8 +231,9 @@ def read_oflog(path: str | PathLike[str]) -> MeasureFile:
     medians: dict[tuple[str, str], list[tuple[float, int]]] = {}
     unknown: Counter[str] = Counter()
     other_groupings: Counter[str] = Counter()
+    lines = frame.attrs["lines"]
     for i, cells in enumerate(frame.itertuples(index=False, name=None)):
-        row = i + 2
+        row = lines[i]
 
         def cell(name: str, cells: tuple[Any, ...] = cells) -> str:
             index = cols.get(name)
