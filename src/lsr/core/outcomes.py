@@ -369,9 +369,12 @@ def _series(
 ) -> OutcomeSeries:
     z = ci.z_for(confidence)
     wanted = set(measure.sources)
-    mine = rows[
-        [(s, c) in wanted for s, c in zip(rows["source"], rows["measure_code"], strict=True)]
-    ]
+    mask = pd.Series(
+        [(s, c) in wanted for s, c in zip(rows["source"], rows["measure_code"], strict=True)],
+        index=rows.index,
+        dtype=bool,
+    )
+    mine = rows[mask]
     points: list[OutcomePoint] = []
     notes: list[str] = []
     no_england: list[str] = []
