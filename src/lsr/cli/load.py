@@ -160,9 +160,7 @@ def load_ascof_command(
             summary = load_ascof(con, files, year=year, skip_bad=skip_bad, progress=tick)
     finally:
         con.close()
-    _report(summary)
-    for note in summary.notes:
-        console.print(f"  {note}", highlight=False)
+    _report_measures(summary)
 
 
 @app.command("oflog")
@@ -191,6 +189,14 @@ def load_oflog_command(
             summary = load_oflog(con, files, skip_bad=skip_bad, progress=tick)
     finally:
         con.close()
-    _report(summary)
-    for note in summary.notes:
-        console.print(f"  {note}", highlight=False)
+    _report_measures(summary)
+
+
+def _report_measures(summary: object) -> None:
+    """The summary and its notes, as plain text (publishers' markers such as [c] are not
+    Rich markup), without wrapping long lines."""
+    from rich.markup import escape
+
+    console.print(escape(str(summary)), highlight=False, soft_wrap=True)
+    for note in getattr(summary, "notes", []):
+        console.print(f"  {escape(note)}", highlight=False, soft_wrap=True)

@@ -203,7 +203,8 @@ def parse_value(
     except ValueError:
         raise LoadError(
             file,
-            f"{text!r} is not a number (nor a publisher's marker such as [c] or [x])",
+            f"{text!r} is not a number (nor a publisher's marker for a suppressed or missing "
+            "value)",
             sheet=sheet,
             row=row,
             field=field,
