@@ -15,13 +15,13 @@ from lsr.data.errors import LoadError, LoadErrors
 from lsr.data.loading import LoadSummary
 from lsr.data.measures import TABLE, MeasureFile, agree, decimals
 from lsr.data.sources import SOURCE_MODULES, all_sources
-from lsr.data.sources.ascof import KIND, SOURCE, load_ascof, read_ascof
-from lsr.data.sources.ascof_catalogue import (
+from lsr.data.sources._ascof_catalogue import (
     canonical_code,
     canonical_disaggregation,
     code_for_name,
 )
-from lsr.data.sources.ascof_reading import year_from_name, year_label
+from lsr.data.sources._ascof_reading import year_from_name, year_label
+from lsr.data.sources.ascof import KIND, SOURCE, load_ascof, read_ascof
 from lsr.data.store import connect
 
 from raw_data import RAW
@@ -656,3 +656,21 @@ def test_agree_to_the_coarser_precision(value: Any) -> None:
 def test_agree_missing() -> None:
     assert agree(None, None) and agree(float("nan"), None)
     assert not agree(None, 1.0)
+
+
+def test_official_new_measure_code_is_kept_without_range_check(
+    official_rows: list[list[Any]], tmp_path: Path
+) -> None:
+    """A later framework's measure (here 2A2 rows relabelled 2E) is stored as published."""
+
+    def edit(header: list[Any], body: list[list[Any]]) -> list[list[Any]]:
+        for r in body:
+            r[8] = "2E"
+            r[9] = "A measure lsr does not know yet"
+        return body
+
+    path = small_official(official_rows, tmp_path / "ascof_2023-24.xlsx", ("2A2",), edit)
+    mf = read_ascof(path)
+    ox = total(mf, "2E", OXFORDSHIRE)
+    assert ox["value"] == 441.7 and ox["unit"] == "as published"
+    assert mf.years == ["2023-24"]

@@ -15,7 +15,7 @@ Two layouts are read, from CSV or Excel (``.xlsx``), told apart by their header:
   disaggregation with its ``Measure Value`` and ``Year`` (``2021`` is 2020-21), and columns the
   compiler added from other sources (``IMD - Average rank``, ``Annual Pay Mean``,
   ``Population``), which are not read. Measure names change between years; each is given its
-  ASCOF code by :func:`~lsr.data.sources.ascof_catalogue.code_for_name`.
+  ASCOF code by :func:`~lsr.data.sources._ascof_catalogue.code_for_name`.
 
 Markers: ``[c]``/``c``/``*`` (suppressed for disclosure control) are stored as ``suppressed``
 with no value; ``[x]``, ``x``, ``[z]``, ``:``, ``..``, ``-`` (not available / not applicable)
@@ -56,8 +56,10 @@ from lsr.data.measures import (
     store_measures,
 )
 from lsr.data.sources import SourceInfo
-from lsr.data.sources.ascof_catalogue import (
+from lsr.data.sources._ascof_catalogue import (
     AMBIGUOUS_SECOND,
+    COUNCIL_TYPES,
+    KNOWN_CODES,
     MULTIPLIERS,
     SURVEY_CODES,
     canonical_code,
@@ -65,7 +67,7 @@ from lsr.data.sources.ascof_catalogue import (
     code_for_name,
     unit_for,
 )
-from lsr.data.sources.ascof_reading import (
+from lsr.data.sources._ascof_reading import (
     CellTable,
     area_level,
     check_range,
@@ -259,7 +261,10 @@ def _parse_official(path: Path, table: CellTable, cols: dict[str, int], year: st
         if all(cell_text(v) == "" for v in cells):
             continue
         level_text = cell(cells, "Geographical Level")
-        if header_key(level_text) == "counciltype":
+        if not cell(cells, "ONS Code") and (
+            header_key(level_text) in COUNCIL_TYPES
+            or header_key(cell(cells, "Geographical Description")) in COUNCIL_TYPES
+        ):
             council_types += 1
             continue
         area = check_area_code(
@@ -398,7 +403,13 @@ def _check_counts(
             row=parts["numerator"][1],
             field="Measure Value",
         )
-    if value is None or den <= 0 or code in SURVEY_CODES or code.startswith("2C"):
+    if (
+        value is None
+        or den <= 0
+        or code not in KNOWN_CODES
+        or code in SURVEY_CODES
+        or code.startswith("2C")
+    ):
         return
     multiplier = MULTIPLIERS.get(code, 100.0)
     expected = num / den * multiplier

@@ -14,7 +14,9 @@ import re
 
 __all__ = [
     "AMBIGUOUS_SECOND",
+    "COUNCIL_TYPES",
     "DISAGGREGATIONS",
+    "KNOWN_CODES",
     "MULTIPLIERS",
     "SURVEY_CODES",
     "canonical_code",
@@ -153,8 +155,23 @@ _UNITS: dict[str, str] = {
 _MAXIMA: dict[str, float] = {"1A": 24.0, "1D": 12.0, "1J": 1.0}
 
 
+KNOWN_CODES: frozenset[str] = frozenset(
+    {
+        "1A", "1B", "1C(1A)", "1C(1B)", "1C(2A)", "1C(2B)", "1D", "1E", "1F", "1G", "1H",
+        "1I(1)", "1I(2)", "1J", "2A(1)", "2A(2)", "2B(1)", "2B(2)", "2C(1)", "2C(2)", "2C(3)",
+        "2D", "3A", "3B", "3C", "3D(1)", "3D(2)", "4A", "4B",
+    }
+)  # fmt: skip
+"""The ASCOF measures of 2014-15 to 2022-23, whose units and ranges are known. An official
+file's other codes (a later framework's new measures) are stored with the unit "as published"
+and no range check."""
+
+
 def unit_for(code: str) -> str:
-    """The unit of an ASCOF measure's value (``%`` unless listed otherwise)."""
+    """The unit of an ASCOF measure's value (``%`` unless listed otherwise; "as published"
+    for a code not in :data:`KNOWN_CODES`)."""
+    if code not in KNOWN_CODES:
+        return "as published"
     return _UNITS.get(code, "%")
 
 
@@ -195,3 +212,22 @@ def canonical_disaggregation(text: str) -> str:
     labels not listed are kept as written (spacing normalised)."""
     key = "".join(ch for ch in text.casefold() if ch.isalnum())
     return DISAGGREGATIONS.get(key, " ".join(text.split()))
+
+
+COUNCIL_TYPES: frozenset[str] = frozenset(
+    {
+        "counciltype",
+        "innerlondon",
+        "outerlondon",
+        "metropolitandistrict",
+        "metropolitandistricts",
+        "shirecounties",
+        "shirecounty",
+        "unitaryauthority",
+        "unitaryauthorities",
+        "londonboroughs",
+    }
+)
+"""Groups of councils in the official open data (``Geographical Level`` "Council Type", or the
+group's name where an older file puts names in that column), keyed by letters only: rows with
+no ONS code and one of these are left out."""

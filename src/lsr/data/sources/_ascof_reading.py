@@ -22,7 +22,7 @@ from lsr.data.measures import (
     marker_status,
     read_csv_cells,
 )
-from lsr.data.sources.ascof_catalogue import maximum, unit_for
+from lsr.data.sources._ascof_catalogue import maximum, unit_for
 
 __all__ = [
     "CellTable",
@@ -57,6 +57,7 @@ class CellTable:
 
 
 def csv_table(path: Path) -> CellTable:
+    """A CSV's header (line 1) and rows, each with its line number."""
     frame = read_csv_cells(path)
     lines = frame.attrs["lines"]
     rows = [(lines[i], list(r)) for i, r in enumerate(frame.itertuples(index=False, name=None))]
@@ -64,6 +65,9 @@ def csv_table(path: Path) -> CellTable:
 
 
 def xlsx_tables(path: Path) -> Iterator[CellTable]:
+    """Every sheet of an ``.xlsx`` workbook with an ASCOF header (``Measure Value`` and
+    ``Disaggregation Level``) in its first 20 rows, with its rows and their Excel row numbers;
+    a :class:`LoadError` if the file is not a readable workbook."""
     import openpyxl
 
     try:
@@ -92,6 +96,7 @@ def xlsx_tables(path: Path) -> Iterator[CellTable]:
 
 
 def open_table(path: Path) -> CellTable:
+    """The cells of an ASCOF file: the first sheet with an ASCOF header (``.xlsx``) or the CSV."""
     if not path.exists():
         raise LoadError(path, "file not found")
     if path.suffix.casefold() in (".xlsx", ".xlsm"):
@@ -164,6 +169,8 @@ def year_label(text: str, *, file: Path, row: int | None, field: str) -> str:
 
 
 def area_level(code: str, level_text: str, *, file: Path, row: int, sheet: str | None) -> str:
+    """``council``, ``region`` or ``england`` from the ONS code; a :class:`LoadError` if the
+    code is none of them or ``Geographical Level`` says otherwise."""
     level = area_level_for(code)
     if level is None:
         raise LoadError(
@@ -219,6 +226,7 @@ def parse_value(
 def check_range(
     value: float | None, code: str, *, file: Path, row: int, sheet: str | None, field: str
 ) -> None:
+    """A value above the measure's largest possible value is a :class:`LoadError`."""
     top = maximum(code)
     if value is not None and top is not None and value > top + 1e-9:
         raise LoadError(
