@@ -446,6 +446,11 @@ def test_a_year_relabelled_conflicts_with_the_real_year(
     )
     err = load_error(store_all[0], relabelled)
     assert "2019-20" in err.message and "ascof_final_data_2020.csv" in err.message
+    # named for the year it claims to hold but holding another: refused on its own
+    misnamed = relabelled.rename(tmp_path / "ascof_final_data_2021_copy.csv")
+    err = load_error(connect(":memory:"), misnamed)
+    assert (err.row, err.field) == (2, "Year")
+    assert "file name says 2020-21 but every row's Year says 2019-20" in err.message
 
 
 def test_every_bad_file_is_reported_and_skip_bad(

@@ -453,6 +453,15 @@ def read_ascof(path: str | PathLike[str], *, year: str | None = None) -> Measure
                     f"{', '.join(parsed.years) or 'no rows'} (its Year column)",
                     field="Year",
                 )
+        named = year_from_name(file.name)
+        if named is not None and len(parsed.years) == 1 and parsed.years != [named]:
+            raise LoadError(
+                file,
+                f"the file name says {named} but every row's Year says {parsed.years[0]}; is "
+                "it the right file (or was the year changed)?",
+                row=int(parsed.rows["row"].iloc[0]),
+                field="Year",
+            )
         return parsed
     closer, missing = (
         ("official open data", missing_official)
