@@ -43,6 +43,7 @@ __all__ = [
     "outcome_chart",
     "outcome_sentences",
     "sentences_by_theme",
+    "series_rows",
     "series_table",
     "social_care_section",
     "summary_table",
