@@ -261,7 +261,7 @@ def _parse_official(path: Path, table: CellTable, cols: dict[str, int], year: st
         if all(cell_text(v) == "" for v in cells):
             continue
         level_text = cell(cells, "Geographical Level")
-        if not cell(cells, "ONS Code") and (
+        if cell(cells, "ONS Code") in ("", "-") and (
             header_key(level_text) in COUNCIL_TYPES
             or header_key(cell(cells, "Geographical Description")) in COUNCIL_TYPES
         ):
