@@ -233,3 +233,82 @@ def load_mar_command(
     finally:
         con.close()
     _report(summary)
+
+
+@app.command("ascof")
+@friendly_errors
+def load_ascof_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="ASCOF files: NHS Digital's official open data (.csv or .xlsx) or the "
+            "compiled final_data_YYYY.csv tables.",
+        ),
+    ],
+    year: Annotated[
+        str | None,
+        typer.Option(
+            "--year",
+            help="Financial year of an official open-data file whose name does not say it "
+            "(e.g. 2020-21).",
+        ),
+    ] = None,
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """Load Adult Social Care Outcomes Framework measures (any year, either layout)."""
+    from lsr.data.sources.ascof import load_ascof
+
+    con = open_store(db)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("Reading ASCOF files", total=len(files))
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Read {name}")
+
+            summary = load_ascof(con, files, year=year, skip_bad=skip_bad, progress=tick)
+    finally:
+        con.close()
+    _report_measures(summary)
+
+
+@app.command("oflog")
+@friendly_errors
+def load_oflog_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True, dir_okay=False, help="Oflog adult social care metrics CSV file(s)."
+        ),
+    ],
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """Load Oflog adult social care metrics (carer quality of life, workforce turnover ...)."""
+    from lsr.data.sources.oflog import load_oflog
+
+    con = open_store(db)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("Reading Oflog files", total=len(files))
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Read {name}")
+
+            summary = load_oflog(con, files, skip_bad=skip_bad, progress=tick)
+    finally:
+        con.close()
+    _report_measures(summary)
+
+
+def _report_measures(summary: object) -> None:
+    """The summary and its notes, as plain text (publishers' markers such as [c] are not
+    Rich markup), without wrapping long lines."""
+    from rich.markup import escape
+
+    console.print(escape(str(summary)), highlight=False, soft_wrap=True)
+    for note in getattr(summary, "notes", []):
+        console.print(f"  {escape(note)}", highlight=False, soft_wrap=True)

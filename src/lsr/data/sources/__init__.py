@@ -40,7 +40,15 @@ class SourceInfo:
     """Store tables the source writes."""
 
 
-SOURCE_MODULES: tuple[str, ...] = ("dtoc", "ons_mye", "ae", "trust_catchment", "mar")
+SOURCE_MODULES: tuple[str, ...] = (
+    "dtoc",
+    "ons_mye",
+    "ae",
+    "trust_catchment",
+    "mar",
+    "ascof",
+    "oflog",
+)
 """Modules of :mod:`lsr.data.sources`, in the order their schemas are created."""
 
 
