@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 from datetime import date
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -49,9 +48,8 @@ Key = tuple[str, str, str]
 
 
 def _ons_population() -> pd.DataFrame:
-    ref = resources.files("lsr.data").joinpath("files/ons_mye2017_upper_tier_la_from_lsoa.csv")
-    with resources.as_file(ref) as path:
-        return pd.read_csv(path)
+    raw = Path(__file__).resolve().parent.parent / "data" / "raw"
+    return pd.read_csv(raw / "ons_mye2017_upper_tier_la_from_lsoa.csv")
 
 
 def _fresh_store(db: Path) -> duckdb.DuckDBPyConnection:

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from lsr.cli.main import app
 
+from raw_data import raw
+
 runner = CliRunner()
 
 
@@ -194,12 +196,11 @@ def test_real_counts_replace_synthetic(store_copy: Path, tmp_path: Path) -> None
 
 
 def test_init_empty_then_load_population(tmp_path: Path) -> None:
-    from lsr.data.default import shipped_population
-
     db = tmp_path / "mine.duckdb"
     result = runner.invoke(app, ["init", "--empty", "--db", str(db)])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["load", "population", str(shipped_population()), "--db", str(db)])
+    population = str(raw("ons_mye2017_upper_tier_la_from_lsoa.csv"))
+    result = runner.invoke(app, ["load", "population", population, "--db", str(db)])
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["profile", "-a", "Oxfordshire", "-f", "json", "--db", str(db)])
     data = json.loads(result.stdout)

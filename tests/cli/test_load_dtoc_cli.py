@@ -9,11 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from lsr.cli.main import app
-from lsr.data.default import shipped_population
 from lsr.data.population import load_population
 from lsr.data.store import connect
 
-from raw_data import RAW
+from raw_data import RAW, raw
 
 runner = CliRunner()
 
@@ -29,7 +28,7 @@ WORKBOOKS = [
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "store.duckdb"
     con = connect(path)
-    load_population(con, shipped_population())
+    load_population(con, raw("ons_mye2017_upper_tier_la_from_lsoa.csv"))
     con.close()
     return path
 

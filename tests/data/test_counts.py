@@ -9,14 +9,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-import lsr.data
 from lsr.core.indicators import INDICATORS
 from lsr.data.counts import COUNT_INDICATORS, load_counts, read_counts
 from lsr.data.errors import LoadError
 from lsr.data.population import load_population
 from lsr.data.store import connect
 
-POPULATION = Path(lsr.data.__file__).parent / "files" / "ons_mye2017_upper_tier_la_from_lsoa.csv"
+from raw_data import raw
+
+POPULATION = raw("ons_mye2017_upper_tier_la_from_lsoa.csv")
 HEADER = "indicator,area_code,period,numerator,denominator"
 GOOD_ROWS = [
     "ae_attendances_65,E10000025,2018-07,4100,123177",

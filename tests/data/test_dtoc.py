@@ -11,7 +11,6 @@ import duckdb
 import pytest
 from dtoc_fakes import FakeBook, FakeSheet, col, counts, england_row, find_row, real_sheets
 
-import lsr.data
 from lsr.data.errors import LoadError, LoadErrors
 from lsr.data.population import load_population
 from lsr.data.sources import dtoc
@@ -25,12 +24,13 @@ from lsr.data.sources.dtoc import (
 )
 from lsr.data.store import connect
 
-FILES = Path(lsr.data.__file__).parent / "files"
-DTOC_DIR = FILES / "dtoc"
+from raw_data import raw
+
+DTOC_DIR = raw("dtoc")
 JUNE = DTOC_DIR / "LA-Type-B_June_18.xls"
 JULY = DTOC_DIR / "LA-Type-B_July_18.xls"
 OCT = DTOC_DIR / "LA-Type-B_Oct_18.xls"
-POPULATION = FILES / "ons_mye2017_upper_tier_la_from_lsoa.csv"
+POPULATION = raw("ons_mye2017_upper_tier_la_from_lsoa.csv")
 OXFORDSHIRE = "E10000025"
 WEST_SUSSEX = "E10000032"
 

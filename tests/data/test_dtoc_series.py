@@ -18,7 +18,6 @@ import pytest
 import xlrd
 from dtoc_fakes import APRIL_11, DTOC_FILES, JULY_18, counts, month_of_file_name
 
-import lsr.data
 from lsr.data.errors import LoadErrors
 from lsr.data.population import load_population
 from lsr.data.sources.dtoc import BREAKDOWNS, DtocMonth, find_sheets, load_dtoc, read_dtoc
@@ -31,7 +30,9 @@ from lsr.data.sources.dtoc_codes import (
 from lsr.data.sources.dtoc_sheet import cell_text, find_header_row, locate_columns
 from lsr.data.store import connect
 
-POPULATION = Path(lsr.data.__file__).parent / "files" / "ons_mye2017_upper_tier_la_from_lsoa.csv"
+from raw_data import raw
+
+POPULATION = raw("ons_mye2017_upper_tier_la_from_lsoa.csv")
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_nhs_council_codes.py"
 OXFORDSHIRE = "E10000025"
 ISLES_OF_SCILLY = "E06000053"

@@ -34,7 +34,6 @@ from dtoc_fakes import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import lsr.data
 from lsr.data.errors import LoadError, LoadErrors
 from lsr.data.population import load_population
 from lsr.data.sources import dtoc
@@ -43,7 +42,9 @@ from lsr.data.sources.dtoc_codes import nhs_council_codes
 from lsr.data.sources.dtoc_sheet import REASON_CODES, parse_days
 from lsr.data.store import connect
 
-POPULATION = Path(lsr.data.__file__).parent / "files" / "ons_mye2017_upper_tier_la_from_lsoa.csv"
+from raw_data import raw
+
+POPULATION = raw("ons_mye2017_upper_tier_la_from_lsoa.csv")
 OXFORDSHIRE = "E10000025"
 
 

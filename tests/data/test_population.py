@@ -9,12 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import lsr.data
 from lsr.data.errors import LoadError
 from lsr.data.population import load_population, read_population_csv
 from lsr.data.store import connect
 
-POPULATION = Path(lsr.data.__file__).parent / "files" / "ons_mye2017_upper_tier_la_from_lsoa.csv"
+from raw_data import raw
+
+POPULATION = raw("ons_mye2017_upper_tier_la_from_lsoa.csv")
 LINES = POPULATION.read_text().splitlines()
 HEADER = LINES[0]
 OXFORDSHIRE = "E10000025"

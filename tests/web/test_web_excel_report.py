@@ -175,20 +175,28 @@ def test_import_refuses_stale_version_and_foreign_ids(demo: Any) -> None:
 
 
 def _assert_figure_data_tables(html: str, review: Any) -> None:
-    """Each of the six charts has its data table: one row per period, the cells of
-    :func:`lsr.report.charts.chart_data_table` (escaped), after a caption naming the figure."""
+    """Every chart has its data table: for the indicators, one row per period with the cells of
+    :func:`lsr.report.charts.chart_data_table` (escaped), after a caption naming the figure;
+    the evidence sections' charts likewise have theirs."""
     from django.utils.html import escape
 
     from lsr.report.charts import DATA_TABLE_COLUMNS, chart_data_table
     from lsr.web.plan.indicators import area_profile_for, profile_context
 
     profile = area_profile_for(review.area_code)
-    numbers = {
-        fig["indicator"].id: fig["number"] for fig in profile_context(review.area_code)["figures"]
-    }
-    assert sorted(numbers.values()) == [1, 2, 3, 4, 5, 6]  # real data first, then synthetic
-    assert html.count('class="nhsuk-table data-table lsr-data-table"') == 6
-    for ind in profile.indicators:
+    context = profile_context(review.area_code)
+    numbers = {fig["indicator"].id: fig["number"] for fig in context["figures"]}
+    section_figures = [
+        fig for part in context["parts"] for item in part["items"] if item["kind"] == "section"
+        for fig in item["figures"]
+    ]  # fmt: skip
+    all_numbers = sorted([*numbers.values(), *(f["number"] for f in section_figures)])
+    assert all_numbers == list(range(1, len(all_numbers) + 1))
+    assert numbers["dtoc_18"] == 1  # real data first, synthetic last
+    assert max(numbers.values()) == numbers["readmissions_30d_65"]
+    charts = len(numbers) + len(section_figures)
+    assert html.count('class="nhsuk-table data-table lsr-data-table"') >= charts
+    for ind in profile.all_indicators:
         number = numbers[ind.indicator.id]
         start = html.index(f"Data for Figure {number}: {escape(ind.indicator.name)}")
         table = html[start : html.index("</table>", start)]
@@ -197,12 +205,19 @@ def _assert_figure_data_tables(html: str, review: Any) -> None:
         for row in (rows[0], rows[-1]):
             cells = [escape(row[key]) for key, _header in DATA_TABLE_COLUMNS]
             assert f'<tr><th scope="row">{cells[0]}</th><td>' + "</td><td>".join(cells[1:]) in table
+    for fig in section_figures:
+        start = html.index(f"Data for {escape(fig['caption'])}")
+        table = html[start : html.index("</table>", start)]
+        assert table.count("<tr>") == len(fig["rows"]) + 1
 
 
 def test_overview_has_a_data_table_per_chart(demo: Any, client_for: Any) -> None:
     page = client_for("viewer").get(f"/reviews/{demo.pk}/").content.decode()
-    assert page.count('<details class="nhsuk-details">') == 6
     _assert_figure_data_tables(page, demo)
+    context_figures = page.count("(table)</span></summary>")
+    assert page.count('<details class="nhsuk-details">') == context_figures
+    # real data first on the overview too: the DToC part before the synthetic one
+    assert page.index('id="part-real"') < page.index('id="part-synthetic"')
 
 
 def test_report_html_structure(demo: Any, client_for: Any) -> None:
@@ -247,8 +262,19 @@ def test_report_html_structure(demo: Any, client_for: Any) -> None:
     ]
     h3 = [t.strip() for tag, t in parser.found if tag == "h3"]
     assert h3[:3] == ["Strategic priorities", "Operational priorities", "Engagement priorities"]
-    h4 = [t.strip() for tag, t in parser.found if tag == "h4"]
+    start = parser.found.index(("h2", "System progress against the action plan"))
+    h4 = [t.strip() for tag, t in parser.found[start:] if tag == "h4"]
     assert h4 == list(THEMES) * 2
+    indicators = parser.found[:start]
+    h3_parts = [t.strip() for tag, t in indicators if tag == "h3"]
+    assert (
+        h3_parts[-2:]
+        == [
+            "Social care outcomes",
+            "Indicators with synthetic demonstration data",
+        ]
+        or "Indicators with synthetic demonstration data" in h3_parts
+    )
     assert "The trusted assessor model must continue to be embedded." in html
     assert "Figure 1: Delayed transfers of care" in html  # real data first
     assert html.count("<svg") >= 6
@@ -294,7 +320,7 @@ def test_pages_render(demo: Any, client_for: Any) -> None:
     ):
         assert client.get(url).status_code == 200, url
     overview = client.get(f"/reviews/{demo.pk}/").content.decode()
-    assert "Summary of the six indicators" in overview and overview.count("<svg") >= 6
+    assert "Summary of the indicators" in overview and overview.count("<svg") >= 6
     assert "Delayed transfers of care" in overview
 
 

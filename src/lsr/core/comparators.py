@@ -15,7 +15,8 @@ import pandas as pd
 DEFAULT_K = 15
 DEFAULT_METHOD = (
     f"lsr default: the {DEFAULT_K} nearest councils by population size and age structure "
-    "(log population, shares aged 65+, 75+ and 85+; ONS mid-2017 estimates). "
+    "(log population, shares aged 65+, 75+ and 85+; ONS mid-2017 estimates, or for councils "
+    "created later the latest estimates that have them). "
     "Not the CIPFA nearest neighbours the regulator used; load your own groups with "
     "`lsr load comparators`."
 )

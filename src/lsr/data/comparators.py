@@ -16,24 +16,38 @@ from lsr.core.geography import ENGLAND_CODE
 from lsr.data.errors import LoadError
 from lsr.data.store import area_codes, transaction
 
+REFERENCE_YEAR = 2017
+"""The population year the default groups are computed from when the store has it: mid-2017,
+the councils and period the regulator's local system reviews reported on."""
+
 
 def default_groups(con: duckdb.DuckDBPyConnection, k: int = DEFAULT_K) -> dict[str, list[str]]:
-    """The open default groups computed from the latest population year in the store.
+    """The open default groups, computed from population estimates in the store.
 
-    Councils whose codes start ``E06000058``/``E06000059`` (2019 boundaries) are included only
-    if loaded; a council is compared only with councils of the same population year."""
-    wide = con.execute(
-        """
-        WITH latest AS (SELECT max(year) AS y FROM population WHERE area_code != ?)
-        SELECT area_code, age_band, population FROM population, latest
-        WHERE year = latest.y AND area_code != ?
-        """,
-        [ENGLAND_CODE, ENGLAND_CODE],
+    Councils are compared with the councils of one population year: mid-2017 (or the latest
+    year when the store has no 2017). Councils that year does not have (created later, such as
+    Bournemouth, Christchurch and Poole in 2019, or that replaced others) get their groups from
+    the latest year that has them, among that year's councils."""
+    frame = con.execute(
+        "SELECT area_code, year, age_band, population FROM population WHERE area_code != ?",
+        [ENGLAND_CODE],
     ).df()
-    if wide.empty:
+    if frame.empty:
         return {}
-    table = wide.pivot(index="area_code", columns="age_band", values="population").dropna()
-    return nearest_neighbours(population_features(table), k=k)
+    years = sorted({int(y) for y in frame["year"]})
+    first = REFERENCE_YEAR if REFERENCE_YEAR in years else years[-1]
+    order = [first, *[y for y in reversed(years) if y != first]]
+    groups: dict[str, list[str]] = {}
+    for year in order:
+        wide = frame[frame["year"] == year].pivot(
+            index="area_code", columns="age_band", values="population"
+        )
+        wide = wide.dropna()
+        if len(wide) <= k or set(wide.index) <= set(groups):
+            continue
+        for area, peers in nearest_neighbours(population_features(wide), k=k).items():
+            groups.setdefault(area, peers)
+    return groups
 
 
 def store_groups(con: duckdb.DuckDBPyConnection, groups: dict[str, list[str]], method: str) -> int:

@@ -1,9 +1,15 @@
 """The embedded default store, built on first run from the data shipped in the package.
 
-It holds the real NHS England delayed-transfers workbooks and ONS population that ship with
-``lsr``, the open default comparator groups, and SYNTHETIC counts for the other five indicators
-(labelled as such everywhere). It is built in a temporary file and moved into place only when
-complete, so an interrupted build leaves nothing half-made.
+It holds the real public data that ships with ``lsr`` in compact form (``files/default``, built
+from the raw files by ``scripts/build_default_data.py``, see :mod:`lsr.data.default_build`):
+NHS England delayed transfers of care April 2011 - December 2016 and June, July and October
+2018; ONS mid-year population estimates 2011 and 2015-2022; NHS England A&E attendances by
+provider April 2016 - March 2019 with trust catchments; the Monthly Activity Return by
+commissioner April 2012 - December 2019; ASCOF 2018-19 to 2020-21 and Oflog adult social care
+metrics. It adds the open default comparator groups, and SYNTHETIC counts for the four
+indicators (1-4) and readmissions (6) that have no public data, labelled as such everywhere.
+It is built in a temporary file and moved into place only when complete, so an interrupted
+build leaves nothing half-made.
 """
 
 from __future__ import annotations
@@ -18,14 +24,12 @@ import pandas as pd
 
 from lsr.data import synthetic
 from lsr.data.comparators import store_default_groups
-from lsr.data.population import load_population
-from lsr.data.sources.dtoc import load_dtoc
+from lsr.data.default_build import DEFAULT_DIR, shipped_tables
 from lsr.data.store import connect, transaction
 
-# Councils created in April 2019 (Bournemouth, Christchurch and Poole; Dorset): the shipped
-# population file carries them for later years' data, but the 2014-2019 synthetic series are
-# for the councils of that time, which together make up England.
-SUCCESSORS_2019 = frozenset({"E06000058", "E06000059"})
+SYNTHETIC_POPULATION_YEAR = 2017
+"""The synthetic series are made for the councils of mid-2017 (which together make up England
+for April 2014 - March 2019) from their population aged 65+."""
 
 Progress = Callable[[str], None]
 
@@ -35,14 +39,20 @@ def package_file(*parts: str) -> Path:
     return Path(str(resources.files("lsr.data").joinpath("files", *parts)))
 
 
-def shipped_dtoc_workbooks() -> list[Path]:
-    """The NHS England DToC workbooks that ship with lsr."""
-    return sorted(package_file("dtoc").glob("*.xls"))
-
-
-def shipped_population() -> Path:
-    """The ONS mid-2017 population file that ships with lsr."""
-    return package_file("ons_mye2017_upper_tier_la_from_lsoa.csv")
+def load_shipped_tables(con: duckdb.DuckDBPyConnection, directory: Path = DEFAULT_DIR) -> int:
+    """Insert every shipped table (``files/default/*.parquet``) into the store, in one
+    transaction; returns the rows inserted."""
+    total = 0
+    with transaction(con):
+        for table, info in shipped_tables(directory).items():
+            columns = ", ".join(f'"{c}"' for c in info["columns"])  # type: ignore[union-attr]
+            source = (directory / f"{table}.parquet").as_posix()
+            con.execute(
+                f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM read_parquet(?)',
+                [source],
+            )
+            total += int(info["rows"])  # type: ignore[call-overload]
+    return total
 
 
 def build_default(
@@ -53,18 +63,17 @@ def build_default(
 ) -> None:
     """Fill an empty store with the shipped real data and the synthetic indicators."""
     say = progress or (lambda _msg: None)
-    say("Loading ONS mid-2017 population")
-    load_population(con, shipped_population())
-    say("Loading NHS England delayed transfers of care workbooks")
-    load_dtoc(con, shipped_dtoc_workbooks())
+    say("Loading the real public data shipped with lsr")
+    load_shipped_tables(con)
     say("Computing default comparator groups")
     store_default_groups(con)
     say("Generating SYNTHETIC counts for indicators 1-4 and 6")
     pop65 = con.execute(
-        "SELECT area_code, population FROM population WHERE age_band = '65+' AND year = 2017 "
-        "AND area_code != 'E92000001' ORDER BY area_code"
+        "SELECT area_code, population FROM population WHERE age_band = '65+' AND year = ? "
+        "AND area_code != 'E92000001' ORDER BY area_code",
+        [SYNTHETIC_POPULATION_YEAR],
     ).fetchall()
-    series = {code: pop for code, pop in pop65 if code not in SUCCESSORS_2019}
+    series = dict(pop65)
     frame = synthetic.with_england(synthetic.generate_counts(pd.Series(series), seed=seed))
     frame["period"] = pd.to_datetime(frame["period"])
     with transaction(con):

@@ -30,6 +30,10 @@ AE_TRUSTS_SOURCE = (
     "NHS England A&E Attendances and Emergency Admissions by provider; trust catchments from "
     "covid19.nhs.data (epiforecasts, MIT licence), built from 2020 admissions."
 )
+OUTCOMES_SOURCE = (
+    "NHS Digital, Adult Social Care Outcomes Framework; Office for Local Government adult "
+    "social care metrics (workforce turnover from Skills for Care). Open Government Licence v3."
+)
 MAR_SOURCE = "NHS England Monthly Activity Return by commissioner. Open Government Licence v3."
 
 
@@ -46,6 +50,13 @@ class EvidenceInputs:
         return dtoc_breakdowns(self.con)
 
     @cached_property
+    def outcome_rows(self) -> pd.DataFrame:
+        from lsr.core.outcome_measures import OUTCOME_MEASURES
+        from lsr.data.measures import measure_rows
+
+        return measure_rows(self.con, [p for m in OUTCOME_MEASURES for p in m.sources])
+
+    @cached_property
     def has_ae(self) -> bool:
         return _count(self.con, "ae_activity") > 0 and _count(self.con, "trust_catchment") > 0
 
@@ -60,6 +71,23 @@ class EvidenceInputs:
         from lsr.data.ae_apportion import ae_council_coverage
 
         return ae_council_coverage(self.con)
+
+    def prefetch(self) -> None:
+        """Read every national input now (e.g. before the connection is closed)."""
+        for name in (
+            "dtoc_breakdowns",
+            "outcome_rows",
+            "has_ae",
+            "ae_england",
+            "ae_council_coverage",
+        ):
+            getattr(self, name)
+
+    def using(self, con: duckdb.DuckDBPyConnection) -> EvidenceInputs:
+        """These inputs, with ``con`` for the per-area lookups (the national inputs already
+        read are kept)."""
+        self.con = con
+        return self
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -127,6 +155,30 @@ def _ae_trusts(inputs: EvidenceInputs, area_code: str) -> EvidenceSection | None
     )
 
 
+def _outcomes(
+    inputs: EvidenceInputs,
+    profile: AreaProfile,
+) -> EvidenceSection:
+    from lsr.core.outcomes import social_care_outcomes
+
+    result = social_care_outcomes(
+        inputs.outcome_rows,
+        profile.area_code,
+        {profile.area_code: list(profile.comparator_codes)},
+        area_name=profile.area_name,
+        comparator_method=profile.comparator_method,
+        confidence=profile.confidence,
+    )
+    has_data = any(series.points for series in result.series)
+    return EvidenceSection(
+        id="social-care-outcomes",
+        title="Social care outcomes",
+        status="real" if has_data else "not available",
+        source=OUTCOMES_SOURCE,
+        result=result,
+    )
+
+
 def _mar_availability(con: duckdb.DuckDBPyConnection, area_code: str) -> EvidenceSection | None:
     from lsr.data.mar_councils import mar_availability
 
@@ -142,14 +194,14 @@ def _mar_availability(con: duckdb.DuckDBPyConnection, area_code: str) -> Evidenc
     )
 
 
-def area_evidence(
-    inputs: EvidenceInputs, area_code: str, peers: Sequence[str] = ()
-) -> tuple[EvidenceSection, ...]:
-    """Every evidence section for one area, in report order."""
+def area_evidence(inputs: EvidenceInputs, profile: AreaProfile) -> tuple[EvidenceSection, ...]:
+    """Every evidence section for the profile's area, in report order."""
+    area_code = profile.area_code
     sections: list[EvidenceSection | None] = [
-        _delay_reasons(inputs, area_code, peers),
+        _delay_reasons(inputs, area_code, profile.comparator_codes),
         _ae_trusts(inputs, area_code),
         _mar_availability(inputs.con, area_code),
+        _outcomes(inputs, profile),
     ]
     return tuple(s for s in sections if s is not None)
 
@@ -159,5 +211,4 @@ def with_evidence(
 ) -> AreaProfile:
     """``profile`` with its evidence sections computed from the store."""
     inputs = inputs or EvidenceInputs(con)
-    sections = area_evidence(inputs, profile.area_code, profile.comparator_codes)
-    return replace(profile, sections=sections)
+    return replace(profile, sections=area_evidence(inputs, profile))

@@ -9,6 +9,7 @@ from typing import Any
 
 from lsr.core.profile_types import AreaProfile, EvidenceSection
 from lsr.report.delay_reasons import delay_reasons_section
+from lsr.report.outcomes import social_care_section
 from lsr.report.sections import ReportSection, SectionTable
 
 __all__ = ["report_sections"]
@@ -98,8 +99,13 @@ def _delay_reasons(section: EvidenceSection, profile: AreaProfile, charts: bool)
     )
 
 
+def _outcomes(section: EvidenceSection, profile: AreaProfile, charts: bool) -> ReportSection:
+    return social_care_section(section.result, charts=charts)
+
+
 BUILDERS: dict[str, Callable[[EvidenceSection, AreaProfile, bool], ReportSection]] = {
     "delay-reasons": _delay_reasons,
+    "social-care-outcomes": _outcomes,
     "ae-trusts": _ae_trusts,
     "admissions-not-available": _not_available,
 }

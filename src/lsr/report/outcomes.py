@@ -559,14 +559,14 @@ def social_care_section(result: SocialCareOutcomes, *, charts: bool = True) -> R
         table = series_table(series, result.area_name)
         svg = None
         if charts:
-            chart = outcome_chart(series, result.area_name, number)
+            chart = outcome_chart(series, result.area_name)  # the report numbers figures
             svg = accessible_svg(
                 vega_svg(chart.to_dict(), anchor), alt_text, series.measure.name, anchor
             )
         figures.append(
             SectionFigure(
                 anchor=anchor,
-                title=f"Figure {number}: {series.measure.name}",
+                title=series.measure.name,
                 alt_text=alt_text,
                 table=table,
                 svg=svg,

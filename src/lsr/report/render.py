@@ -8,6 +8,7 @@ WeasyPrint from the same HTML, using the print rules of the same stylesheet.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -141,6 +142,8 @@ def _summary_row(ind: IndicatorProfile, number: int) -> dict[str, Any]:
     return row
 
 
+_FIGURE_PREFIX = re.compile(r"^Figure \d+: ")
+
 SHORT_TABLE_ROWS = 6
 """Rows of the short table kept beside each chart (the whole table is in the appendix)."""
 
@@ -259,7 +262,7 @@ def _section_item(section: ReportSection, first_number: int) -> tuple[dict[str, 
             {
                 "number": number,
                 "anchor": f"figure-{number}",
-                "title": f"Figure {number}: {fig.title}",
+                "title": f"Figure {number}: {_FIGURE_PREFIX.sub('', fig.title)}",
                 "svg": fig.svg,
                 "alt_text": fig.alt_text,
                 "columns": fig.table.columns,

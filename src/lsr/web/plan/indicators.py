@@ -16,6 +16,7 @@ from django.conf import settings
 
 from lsr.core.profile import ProfileTable, area_profile, compute_profile_table
 from lsr.core.profile_types import AreaProfile
+from lsr.data.evidence import EvidenceInputs, with_evidence
 
 _lock = threading.Lock()
 
@@ -28,7 +29,9 @@ def store_path() -> Path:
 
 
 @lru_cache(maxsize=4)
-def _national(path: str) -> tuple[ProfileTable, dict[str, str], dict[str, list[str]], str]:
+def _national(
+    path: str,
+) -> tuple[ProfileTable, dict[str, str], dict[str, list[str]], str, EvidenceInputs]:
     from lsr.data import queries
     from lsr.data.default import ensure_default_store
     from lsr.data.store import connect
@@ -41,17 +44,26 @@ def _national(path: str) -> tuple[ProfileTable, dict[str, str], dict[str, list[s
         counts = queries.indicator_counts(con)
         groups, method = queries.comparator_groups(con)
         names = queries.area_names(con)
+        inputs = EvidenceInputs(con)
+        inputs.prefetch()  # the national inputs of every area's evidence, read once
     finally:
         con.close()
-    return compute_profile_table(counts, groups), names, groups, method
+    return compute_profile_table(counts, groups), names, groups, method, inputs
 
 
 @lru_cache(maxsize=64)
 def _profile(path: str, area_code: str) -> AreaProfile:
-    table, names, groups, method = _national(path)
+    from lsr.data.store import connect
+
+    table, names, groups, method, inputs = _national(path)
     if area_code not in names:
         raise LookupError(f"area {area_code} is not in the store {path}")
-    return area_profile(table, area_code, names, groups, method)
+    profile = area_profile(table, area_code, names, groups, method)
+    con = connect(Path(path), read_only=True)  # briefly: per-area lookups of the evidence
+    try:
+        return with_evidence(profile, con, inputs.using(con))
+    finally:
+        con.close()
 
 
 @lru_cache(maxsize=64)
@@ -72,17 +84,44 @@ def profile_context(area_code: str, *, charts: bool = True) -> dict[str, Any]:
         return _context(str(store_path()), area_code, charts)
 
 
-def with_data_cells(figures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The profile's figures with each chart's data table as ``headers`` and rows of ``cells``
-    (Django templates cannot look a row up by a key held in a variable)."""
-    return [
-        {
-            **fig,
-            "headers": [header for _key, header in fig["columns"]],
-            "cells": [[row[key] for key, _header in fig["columns"]] for row in fig["rows"]],
-        }
-        for fig in figures
-    ]
+def _cells(columns: Any, rows: Any) -> dict[str, Any]:
+    return {
+        "headers": [header for _key, header in columns],
+        "cells": [[row.get(key, "") for key, _header in columns] for row in rows],
+    }
+
+
+def with_part_cells(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The report's parts (:func:`lsr.report.render.build_context`) with every table as
+    ``headers`` and rows of ``cells``, for Django templates: indicator figures, section
+    figures and section tables."""
+    out = []
+    for part in parts:
+        items = []
+        for item in part["items"]:
+            if item["kind"] == "figure":
+                fig = item["figure"]
+                items.append(
+                    {"kind": "figure", "figure": {**fig, **_cells(fig["columns"], fig["rows"])}}
+                )
+            else:
+                section = item["section"]
+                items.append(
+                    {
+                        "kind": "section",
+                        "section": section,
+                        "figures": [
+                            {**fig, **_cells(fig["columns"], fig["rows"])}
+                            for fig in item["figures"]
+                        ],
+                        "tables": [
+                            {"caption": t.caption, **_cells(t.columns, t.rows)}
+                            for t in section.tables
+                        ],
+                    }
+                )
+        out.append({**part, "items": items})
+    return out
 
 
 def with_icons(summary: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -112,7 +151,7 @@ def _section_html(path: str, area_code: str) -> str:
         {
             "profile_error": "",
             "summary": summary,
-            "figures": with_data_cells(context.get("figures", [])),
+            "parts": with_part_cells(context.get("parts", [])),
             **{k: context.get(k) for k in keys},
         },
     )

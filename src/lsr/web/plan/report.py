@@ -22,7 +22,7 @@ from django.utils import timezone
 from markupsafe import Markup
 
 from lsr.report.render import render_pdf
-from lsr.web.plan.indicators import profile_context, with_data_cells, with_icons
+from lsr.web.plan.indicators import profile_context, with_icons, with_part_cells
 from lsr.web.plan.models import (
     Action,
     Finding,
@@ -124,7 +124,7 @@ def report_context(
         "future": future,
         "consulted": consulted,
         "indicator_summary": summary,
-        "figures": with_data_cells(profile.get("figures", [])),
+        "parts": with_part_cells(profile.get("parts", [])),
         "overview_sentence": profile.get("overview", ""),
         "synthetic_label": profile.get("synthetic_label", ""),
         "synthetic_names": profile.get("synthetic_names", []),
