@@ -257,3 +257,19 @@ def test_confidence_level_is_carried_to_the_profile() -> None:
 
     assert dict(data_table_columns(profile.confidence))["ci"] == "99.8% confidence interval"
     assert "99.8% Poisson interval" in profile.indicators[1].points[0].vs_england.method
+
+
+def test_sources_that_differ_only_in_population_year_are_folded() -> None:
+    from lsr.core.profile import summarise_sources
+
+    text = summarise_sources(
+        [
+            "NHS England DToC; ONS mid-year population 2011",
+            "NHS England DToC; ONS mid-year population 2015",
+            "NHS England DToC; ONS mid-year population 2016",
+            "NHS England DToC; ONS mid-year population 2018",
+            "counts.csv",
+            "counts.csv",
+        ]
+    )
+    assert text == "counts.csv; NHS England DToC; ONS mid-year population 2011, 2015-2016, 2018"

@@ -7,6 +7,7 @@ one area into the :class:`~lsr.core.profile_types.AreaProfile` the report and JS
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -328,6 +329,37 @@ def missing_periods(periods: Sequence[date]) -> tuple[date, ...]:
     )
 
 
+_POPULATION_YEAR = re.compile(r"^(?P<head>.*population) (?P<year>\d{4})$")
+
+
+def _year_ranges(years: Sequence[int]) -> str:
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def summarise_sources(sources: Sequence[str]) -> str:
+    """The distinct sources of a series in one line, folding sources that differ only in the
+    population year ("...; ONS mid-year population 2011", "... 2015") into one ("...; ONS
+    mid-year population 2011, 2015")."""
+    folded: dict[str, list[int]] = {}
+    plain: list[str] = []
+    for source in sources:
+        match = _POPULATION_YEAR.match(source)
+        if match:
+            folded.setdefault(match.group("head"), []).append(int(match.group("year")))
+        elif source not in plain:
+            plain.append(source)
+    out = sorted(plain) + [
+        f"{head} {_year_ranges(years)}" for head, years in sorted(folded.items())
+    ]
+    return "; ".join(out)
+
+
 def _opt(x: object) -> float | None:
     if x is None:
         return None
@@ -371,7 +403,9 @@ def area_profile(
                 assurance_icon=_opt_str(None if s is None else s["assurance_icon"]),
                 spc_rule_set="" if s is None else str(s["spc_rule_set"]),
                 synthetic=bool(rows["synthetic"].any()) if len(rows) else False,
-                source="; ".join(sorted(set(rows["source"]))) if len(rows) else "no data loaded",
+                source=summarise_sources(list(rows["source"].unique()))
+                if len(rows)
+                else "no data loaded",
                 missing_periods=missing_periods([p.period for p in points]),
             )
         )

@@ -187,7 +187,7 @@ def _mar_availability(con: duckdb.DuckDBPyConnection, area_code: str) -> Evidenc
         return None
     return EvidenceSection(
         id="admissions-not-available",
-        title="Emergency admissions (all ages)",
+        title="Emergency admissions (all ages): not available",
         status="not available",
         source=MAR_SOURCE,
         result={"reason": reason},

@@ -178,7 +178,7 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ),
     (
         "outcomes",
-        "Social care outcomes",
+        "Social care: outcomes, carers and workforce",
         "Adult Social Care Outcomes Framework and Office for Local Government measures for the "
         "themes of carers, workforce and the care market.",
     ),
