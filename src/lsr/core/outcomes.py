@@ -368,13 +368,8 @@ def _series(
     confidence: float,
 ) -> OutcomeSeries:
     z = ci.z_for(confidence)
-    wanted = set(measure.sources)
-    mask = pd.Series(
-        [(s, c) in wanted for s, c in zip(rows["source"], rows["measure_code"], strict=True)],
-        index=rows.index,
-        dtype=bool,
-    )
-    mine = rows[mask]
+    pairs = pd.MultiIndex.from_arrays([rows["source"], rows["measure_code"]])
+    mine = rows[pairs.isin(list(measure.sources))]
     points: list[OutcomePoint] = []
     notes: list[str] = []
     no_england: list[str] = []

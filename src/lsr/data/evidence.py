@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from lsr.core.delay_reasons import delay_reasons
+from lsr.core.geography import ENGLAND_CODE
 from lsr.core.profile_types import AreaProfile, EvidenceSection
 
 __all__ = ["EvidenceInputs", "area_evidence", "with_evidence"]
@@ -47,14 +48,37 @@ class EvidenceInputs:
     def dtoc_breakdowns(self) -> pd.DataFrame:
         from lsr.data.queries import dtoc_breakdowns
 
-        return dtoc_breakdowns(self.con)
+        return _plain_strings(dtoc_breakdowns(self.con))
+
+    @cached_property
+    def dtoc_by_area(self) -> dict[str, pd.DataFrame]:
+        """The breakdowns split by area once, so each area's section reads only its own rows,
+        its comparators' and England's."""
+        return {str(a): g for a, g in self.dtoc_breakdowns.groupby("area_code", sort=False)}
+
+    def dtoc_rows(self, area_code: str, peers: Sequence[str]) -> pd.DataFrame:
+        """The breakdown rows of an area, its comparators and England."""
+        parts = [self.dtoc_by_area.get(c) for c in (ENGLAND_CODE, area_code, *peers)]
+        found = [p for p in parts if p is not None]
+        if not found:
+            return self.dtoc_breakdowns.iloc[0:0]
+        return pd.concat(found, ignore_index=True)
+
+    @cached_property
+    def mar_areas(self) -> frozenset[str]:
+        """Areas with at least one MAR emergency-admissions figure."""
+        from lsr.data.mar_councils import mar_counts
+
+        return frozenset(str(a) for a in mar_counts(self.con)["area_code"].unique())
 
     @cached_property
     def outcome_rows(self) -> pd.DataFrame:
         from lsr.core.outcome_measures import OUTCOME_MEASURES
         from lsr.data.measures import measure_rows
 
-        return measure_rows(self.con, [p for m in OUTCOME_MEASURES for p in m.sources])
+        return _plain_strings(
+            measure_rows(self.con, [p for m in OUTCOME_MEASURES for p in m.sources])
+        )
 
     @cached_property
     def has_ae(self) -> bool:
@@ -90,13 +114,20 @@ class EvidenceInputs:
         return self
 
 
+def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects: the per-area computations iterate over them, and
+    iterating pandas' Arrow-backed strings is many times slower."""
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c].dtype)]
+    return frame.astype({c: object for c in text})
+
+
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0
 
 
 def _delay_reasons(inputs: EvidenceInputs, area_code: str, peers: Sequence[str]) -> EvidenceSection:
-    frame = inputs.dtoc_breakdowns
+    frame = inputs.dtoc_rows(area_code, peers)
     result = delay_reasons(frame, area_code, tuple(peers))
     return EvidenceSection(
         id="delay-reasons",
@@ -179,10 +210,12 @@ def _outcomes(
     )
 
 
-def _mar_availability(con: duckdb.DuckDBPyConnection, area_code: str) -> EvidenceSection | None:
+def _mar_availability(inputs: EvidenceInputs, area_code: str) -> EvidenceSection | None:
+    if area_code in inputs.mar_areas:
+        return None
     from lsr.data.mar_councils import mar_availability
 
-    reason = mar_availability(con, area_code)
+    reason = mar_availability(inputs.con, area_code)
     if reason is None:
         return None
     return EvidenceSection(
@@ -200,7 +233,7 @@ def area_evidence(inputs: EvidenceInputs, profile: AreaProfile) -> tuple[Evidenc
     sections: list[EvidenceSection | None] = [
         _delay_reasons(inputs, area_code, profile.comparator_codes),
         _ae_trusts(inputs, area_code),
-        _mar_availability(inputs.con, area_code),
+        _mar_availability(inputs, area_code),
         _outcomes(inputs, profile),
     ]
     return tuple(s for s in sections if s is not None)
