@@ -205,3 +205,9 @@ def test_evidence_sections_for_oxfordshire(default_store: duckdb.DuckDBPyConnect
     }
     reasons = next(s for s in prof.sections if s.id == "delay-reasons").result
     assert len(reasons.periods) == 72
+    # Reading only the area's, its comparators' and England's rows changes nothing
+    from lsr.core.delay_reasons import ENGLAND_SUMMED, delay_reasons
+
+    whole = delay_reasons(queries.dtoc_breakdowns(default_store), OXON, prof.comparator_codes)
+    assert whole == reasons
+    assert reasons.england_definition == ENGLAND_SUMMED

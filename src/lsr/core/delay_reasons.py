@@ -233,6 +233,7 @@ def delay_reasons(
     *,
     thresholds: ValueThresholds | None = None,
     baseline: date | None = None,
+    england_summed: bool | None = None,
 ) -> DelayReasonsResult:
     """Delays by reason and responsible organisation for ``area_code``, every month it has.
 
@@ -246,7 +247,11 @@ def delay_reasons(
     ``comparators`` (the area itself and England excluded): their days over their totals, their
     days over their adults. ``baseline`` is the month changes are measured from; by default the
     earliest month within the 12 months before the latest; ``thresholds`` default to
-    :class:`~lsr.core.delay_reason_types.ValueThresholds` ``()``."""
+    :class:`~lsr.core.delay_reason_types.ValueThresholds` ``()``. ``england_summed`` says
+    whether the England rows given are the sum of every English council (``True``, as
+    :func:`lsr.data.queries.dtoc_breakdowns` makes them, e.g. when ``frame`` holds only the
+    area, its comparators and England) or published rows (``False``); by default it is worked
+    out by comparing them with the sum of the councils in ``frame``."""
     thresholds = thresholds if thresholds is not None else ValueThresholds()
     f = _prepare(frame, population)
     area_rows = f[f["area_code"] == area_code]
@@ -359,7 +364,9 @@ def delay_reasons(
     changes = _changes(periods, baseline, thresholds)
     notes = _notes(periods, thresholds)
     definition = ENGLAND_SUMMED
-    if not explicit.empty:
+    if england_summed is not None:
+        definition = ENGLAND_SUMMED if england_summed or explicit.empty else ENGLAND_GIVEN
+    elif not explicit.empty:
         given = _pool(explicit).merge(summed, on=_KEY, how="left", suffixes=("", "_sum"))
         sums = pd.to_numeric(given["days_sum"], errors="coerce").fillna(-1.0).to_numpy(float)
         if not np.allclose(given["days"].to_numpy(float), sums, atol=0.5):

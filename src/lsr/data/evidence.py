@@ -128,7 +128,8 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def _delay_reasons(inputs: EvidenceInputs, area_code: str, peers: Sequence[str]) -> EvidenceSection:
     frame = inputs.dtoc_rows(area_code, peers)
-    result = delay_reasons(frame, area_code, tuple(peers))
+    # England's rows are the sum of every English council (dtoc_breakdowns makes them so)
+    result = delay_reasons(frame, area_code, tuple(peers), england_summed=True)
     return EvidenceSection(
         id="delay-reasons",
         title="Delays by reason and responsible organisation",
