@@ -25,7 +25,18 @@ def store_copy(default_store_path: Path, tmp_path: Path) -> Path:
 
 def test_profile_json_to_stdout(store_copy: Path) -> None:
     result = runner.invoke(
-        app, ["profile", "--area", "Oxfordshire", "--format", "json", "--db", str(store_copy)]
+        app,
+        [
+            "profile",
+            "--area",
+            "Oxfordshire",
+            "--format",
+            "json",
+            "--population-year",
+            "2017",
+            "--db",
+            str(store_copy),
+        ],
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -34,7 +45,7 @@ def test_profile_json_to_stdout(store_copy: Path) -> None:
     july = next(p for p in dtoc["points"] if p["period"] == "2018-07-01")
     assert round(july["value"], 1) == 20.6 and round(july["england"], 1) == 10.3
     assert july["vs_england"]["outcome"] == "not compared"
-    assert july["spc"]["trial_limits"] is True
+    assert july["spc"]["trial_limits"] is False  # 72 months: no longer trial limits
     ae = data["indicators"][0]
     assert ae["synthetic"] is True
     point = ae["points"][-1]
@@ -272,4 +283,6 @@ def test_dtoc_counts_take_precedence_over_workbooks(store_copy: Path, tmp_path: 
     dtoc = data["indicators"][4]
     values = {p["period"]: p["value"] for p in dtoc["points"]}
     assert round(values["2018-07-01"], 2) == 9.28
-    assert round(values["2018-10-01"], 1) == 16.8  # other months still from the workbooks
+    # other months still from the workbooks (mid-2018 population: 16.7; the report's 16.8 used
+    # mid-2017)
+    assert round(values["2018-10-01"], 1) == 16.7

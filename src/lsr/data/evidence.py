@@ -122,8 +122,8 @@ def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()  # fetched to the end
+    return int(rows[0][0]) if rows else 0
 
 
 def _delay_reasons(inputs: EvidenceInputs, area_code: str, peers: Sequence[str]) -> EvidenceSection:
