@@ -331,16 +331,17 @@ def build_context(
         for part_id, title, intro in PARTS
         if items[part_id]
     ]
+    summary_inds = [ind for part_id, _, _ in PARTS for ind in by_part.get(part_id, [])]
     sources: list[str] = []
-    for ind in indicators:
-        if ind.source and ind.source not in sources and ind.points:
-            sources.append(ind.source)
-    for section in sections:
-        if section.source and section.source not in sources:
-            sources.append(section.source)
+    for source in [
+        *(i.source for i in summary_inds if i.points and not i.synthetic),
+        *(s.source for s in sections),
+        *(i.source for i in summary_inds if i.points and i.synthetic),
+    ]:
+        if source and source not in sources:  # real data first, synthetic last
+            sources.append(source)
     synthetic = [ind.indicator.name for ind in indicators if ind.synthetic]
     by_id = {fig["indicator"].id: fig for fig in figures}
-    summary_inds = [ind for part_id, _, _ in PARTS for ind in by_part.get(part_id, [])]
     return {
         "title": f"{profile.area_name}: local data profile",
         "profile": profile,
