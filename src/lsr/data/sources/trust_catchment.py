@@ -108,10 +108,11 @@ def _pick(path: Path, columns: list[str]) -> dict[str, str]:
     for name, spellings in COLUMNS.items():
         found = next((keys[s] for s in spellings if s in keys), None)
         if found is None:
+            also = f" (or {', '.join(spellings[1:])})" if spellings[1:] else ""
             raise LoadError(
                 path,
-                f"missing column {spellings[0]!r} (or {', '.join(spellings[1:]) or 'no other'}); "
-                f"found: {', '.join(columns) or '(none)'}",
+                f"missing column {spellings[0]!r}{also}: is this the trust catchment table "
+                f"(trust_code, geo_code, p_trust, p_geo)? Found: {', '.join(columns) or '(none)'}",
                 row=1,
                 field=spellings[0],
             )
