@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from lsr.data.loading import LoadSummary
 
 from lsr.cli.main import (
     DbOption,
@@ -27,6 +31,24 @@ def _report(summary: object) -> None:
     console.print(str(summary), highlight=False)
 
 
+def _load_many(
+    db: Path | None, files: list[Path], load: Callable[..., LoadSummary], **options: Any
+) -> LoadSummary:
+    """Open the store and run ``load(con, files, progress=..., **options)`` under a progress
+    bar that moves once per file read."""
+    con = open_store(db)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("Reading files", total=len(files))
+
+            def tick(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=f"Reading {name}")
+
+            return load(con, files, progress=tick, **options)
+    finally:
+        con.close()
+
+
 @app.command("dtoc")
 @friendly_errors
 def load_dtoc_command(
@@ -46,17 +68,7 @@ def load_dtoc_command(
     2020, every layout). Every file is checked before anything is written."""
     from lsr.data.sources.dtoc import load_dtoc
 
-    con = open_store(db)
-    try:
-        with progress_bar() as bar:
-            task = bar.add_task("Reading workbooks", total=len(files))
-
-            def tick(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"Reading {name}")
-
-            summary = load_dtoc(con, files, skip_bad=skip_bad, progress=tick)
-    finally:
-        con.close()
+    summary = _load_many(db, files, load_dtoc, skip_bad=skip_bad)
     _report(summary)
 
 
@@ -131,17 +143,7 @@ def load_population_command(
     onwards, every layout; mid-2022 also gives mid-2011) or CSVs (ONS or tidy layout)."""
     from lsr.data.population import load_population_files
 
-    con = open_store(db)
-    try:
-        with progress_bar() as bar:
-            task = bar.add_task("Loading population files", total=len(files))
-
-            def tick(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"Reading {name}")
-
-            summary = load_population_files(con, files, skip_bad=skip_bad, progress=tick)
-    finally:
-        con.close()
+    summary = _load_many(db, files, load_population_files, skip_bad=skip_bad)
     _report(summary)
 
 
@@ -163,17 +165,7 @@ def load_ae_command(
     """Load NHS England A&E attendances, four-hour breaches and admissions by provider."""
     from lsr.data.sources.ae import load_ae
 
-    con = open_store(db)
-    try:
-        with progress_bar() as bar:
-            task = bar.add_task("Loading A&E files", total=len(files))
-
-            def tick(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"Loading {name}")
-
-            summary = load_ae(con, files, skip_bad=skip_bad, progress=tick)
-    finally:
-        con.close()
+    summary = _load_many(db, files, load_ae, skip_bad=skip_bad)
     _report(summary)
 
 
@@ -221,17 +213,7 @@ def load_mar_command(
     (non-elective) and elective admissions, referrals and outpatient attendances, all ages."""
     from lsr.data.sources.mar import load_mar
 
-    con = open_store(db)
-    try:
-        with progress_bar() as bar:
-            task = bar.add_task("Reading workbooks", total=len(files))
-
-            def tick(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"Read {name}")
-
-            summary = load_mar(con, files, skip_bad=skip_bad, progress=tick)
-    finally:
-        con.close()
+    summary = _load_many(db, files, load_mar, skip_bad=skip_bad)
     _report(summary)
 
 
@@ -261,17 +243,7 @@ def load_ascof_command(
     """Load Adult Social Care Outcomes Framework measures (any year, either layout)."""
     from lsr.data.sources.ascof import load_ascof
 
-    con = open_store(db)
-    try:
-        with progress_bar() as bar:
-            task = bar.add_task("Reading ASCOF files", total=len(files))
-
-            def tick(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"Read {name}")
-
-            summary = load_ascof(con, files, year=year, skip_bad=skip_bad, progress=tick)
-    finally:
-        con.close()
+    summary = _load_many(db, files, load_ascof, year=year, skip_bad=skip_bad)
     _report_measures(summary)
 
 
@@ -290,17 +262,7 @@ def load_oflog_command(
     """Load Oflog adult social care metrics (carer quality of life, workforce turnover ...)."""
     from lsr.data.sources.oflog import load_oflog
 
-    con = open_store(db)
-    try:
-        with progress_bar() as bar:
-            task = bar.add_task("Reading Oflog files", total=len(files))
-
-            def tick(done: int, total: int, name: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"Read {name}")
-
-            summary = load_oflog(con, files, skip_bad=skip_bad, progress=tick)
-    finally:
-        con.close()
+    summary = _load_many(db, files, load_oflog, skip_bad=skip_bad)
     _report_measures(summary)
 
 

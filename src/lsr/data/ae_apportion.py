@@ -32,18 +32,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-ENGLAND_CODE = "E92000001"
-
-COUNT_COLUMNS: tuple[str, ...] = (
-    "indicator",
-    "area_code",
-    "period",
-    "numerator",
-    "denominator",
-    "synthetic",
-    "source",
-)
-"""The tidy counts columns the profile takes (as ``lsr.core.profile.COUNT_COLUMNS``)."""
+from lsr.core.geography import ENGLAND_CODE
+from lsr.core.profile import COUNT_COLUMNS
 
 FOUR_HOURS = "ae_four_hours"
 ATTENDANCES_ALL = "ae_attendances_all"

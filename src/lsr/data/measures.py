@@ -45,7 +45,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,7 +53,7 @@ import duckdb
 import pandas as pd
 
 from lsr.data.errors import LoadError
-from lsr.data.loading import format_number, insert_frame
+from lsr.data.loading import LoadSummary, format_number, insert_frame, load_files
 
 __all__ = [
     "AREA_LEVELS",
@@ -434,3 +434,33 @@ def measure_rows(
         "ORDER BY source, measure_code, year, area_code",
         params,
     ).df()
+
+
+def load_measure_files(
+    con: duckdb.DuckDBPyConnection,
+    paths: object,
+    kind: str,
+    read: Callable[[Path], MeasureFile],
+    *,
+    skip_bad: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> LoadSummary:
+    """Load measure files of one kind (ASCOF, Oflog) with :func:`lsr.data.loading.load_files`:
+    each file's rows are checked against the values other files already stored for the same
+    measure, area and year (:func:`cross_checked`) before they are stored; the summary notes say
+    how many values were checked and agreed."""
+    notes: list[str] = []
+
+    def store(tx: duckdb.DuckDBPyConnection, path: Path, parsed: MeasureFile) -> int:
+        checked = cross_checked(tx, parsed)
+        rows = store_measures(tx, path, parsed)
+        notes.extend(f"{path.name}: {note}" for note in parsed.notes)
+        notes.extend(
+            f"{path.name}: {count:,} value(s) also in {other}, all agree"
+            for other, count in sorted(checked.items())
+        )
+        return rows
+
+    summary = load_files(con, paths, kind, read, store, skip_bad=skip_bad, progress=progress)  # type: ignore[arg-type]
+    summary.notes.extend(notes)
+    return summary

@@ -44,16 +44,15 @@ from typing import Any
 import duckdb
 
 from lsr.data.errors import LoadError
-from lsr.data.loading import LoadSummary, check_area_code, format_number, load_files
+from lsr.data.loading import LoadSummary, check_area_code, format_number
 from lsr.data.measures import SCHEMA as MEASURES_SCHEMA
 from lsr.data.measures import (
     TABLE,
     MeasureFile,
     cell_text,
-    cross_checked,
     decimals,
     header_key,
-    store_measures,
+    load_measure_files,
 )
 from lsr.data.sources import SourceInfo
 from lsr.data.sources._ascof_catalogue import (
@@ -506,21 +505,8 @@ def load_ascof(
     row that conflicts with the store, or with the other edition (compiled and official) of the
     same year, refuses the file and names both files. The summary says how many values were
     checked against the other edition and agreed."""
-    notes: list[str] = []
 
     def read(path: Path) -> MeasureFile:
         return read_ascof(path, year=year)
 
-    def store(tx: duckdb.DuckDBPyConnection, path: Path, parsed: MeasureFile) -> int:
-        checked = cross_checked(tx, parsed)
-        rows = store_measures(tx, path, parsed)
-        notes.extend(f"{path.name}: {note}" for note in parsed.notes)
-        notes.extend(
-            f"{path.name}: {count:,} value(s) also in {other}, all agree"
-            for other, count in sorted(checked.items())
-        )
-        return rows
-
-    summary = load_files(con, paths, KIND, read, store, skip_bad=skip_bad, progress=progress)
-    summary.notes.extend(notes)
-    return summary
+    return load_measure_files(con, paths, KIND, read, skip_bad=skip_bad, progress=progress)

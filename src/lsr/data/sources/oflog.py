@@ -40,18 +40,17 @@ import duckdb
 import pandas as pd
 
 from lsr.data.errors import LoadError
-from lsr.data.loading import LoadSummary, check_area_code, format_number, load_files
+from lsr.data.loading import LoadSummary, check_area_code, format_number
 from lsr.data.measures import (
     ROW_COLUMNS,
     TABLE,
     MeasureFile,
     area_level_for,
     cell_text,
-    cross_checked,
     header_key,
+    load_measure_files,
     marker_status,
     read_csv_cells,
-    store_measures,
 )
 from lsr.data.measures import SCHEMA as MEASURES_SCHEMA
 from lsr.data.sources import SourceInfo
@@ -348,18 +347,4 @@ def load_oflog(
     numbers are skipped; a conflicting row, or a metric that republishes an ASCOF measure
     (ASC1 = 1D, ASC2 = 1J, ASC3 = 3D(1), ASC4 = 3D(2), ASC5 = 2D) with a different value from
     the ASCOF file in the store, refuses the file and names both files."""
-    notes: list[str] = []
-
-    def store(tx: duckdb.DuckDBPyConnection, path: Path, parsed: MeasureFile) -> int:
-        checked = cross_checked(tx, parsed)
-        rows = store_measures(tx, path, parsed)
-        notes.extend(f"{path.name}: {note}" for note in parsed.notes)
-        notes.extend(
-            f"{path.name}: {count:,} value(s) also in {other}, all agree"
-            for other, count in sorted(checked.items())
-        )
-        return rows
-
-    summary = load_files(con, paths, KIND, read_oflog, store, skip_bad=skip_bad, progress=progress)
-    summary.notes.extend(notes)
-    return summary
+    return load_measure_files(con, paths, KIND, read_oflog, skip_bad=skip_bad, progress=progress)

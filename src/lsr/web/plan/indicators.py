@@ -91,6 +91,15 @@ def _cells(columns: Any, rows: Any) -> dict[str, Any]:
     }
 
 
+def _figure_cells(fig: dict[str, Any]) -> dict[str, Any]:
+    from lsr.report.sentences import SYNTHETIC_LABEL
+
+    caption = f"Data for {fig['caption']}"
+    if fig.get("synthetic"):
+        caption += f" ({SYNTHETIC_LABEL})"
+    return {**fig, **_cells(fig["columns"], fig["rows"]), "data_caption": caption}
+
+
 def with_part_cells(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The report's parts (:func:`lsr.report.render.build_context`) with every table as
     ``headers`` and rows of ``cells``, for Django templates: indicator figures, section
@@ -101,19 +110,14 @@ def with_part_cells(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for item in part["items"]:
             if item["kind"] == "figure":
                 fig = item["figure"]
-                items.append(
-                    {"kind": "figure", "figure": {**fig, **_cells(fig["columns"], fig["rows"])}}
-                )
+                items.append({"kind": "figure", "figure": _figure_cells(fig)})
             else:
                 section = item["section"]
                 items.append(
                     {
                         "kind": "section",
                         "section": section,
-                        "figures": [
-                            {**fig, **_cells(fig["columns"], fig["rows"])}
-                            for fig in item["figures"]
-                        ],
+                        "figures": [_figure_cells(fig) for fig in item["figures"]],
                         "tables": [
                             {"caption": t.caption, **_cells(t.columns, t.rows)}
                             for t in section.tables
