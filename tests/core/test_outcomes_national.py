@@ -196,12 +196,11 @@ def measure_row(
         if value is None:
             status = "not available"
     numerator = denominator = None
-    if draw(st.booleans()):
+    counts = draw(st.sampled_from(("both", "both", "both", "none", "numerator", "denominator")))
+    if counts in ("both", "denominator"):
         denominator = float(draw(st.integers(min_value=0, max_value=400)))
+    if counts in ("both", "numerator"):
         numerator = float(draw(st.integers(min_value=0, max_value=440)))  # may exceed it
-        if draw(st.booleans()):
-            numerator = None if draw(st.booleans()) else numerator
-            denominator = None if numerator is not None else denominator
     return {
         "source": source,
         "edition": edition,
@@ -234,23 +233,23 @@ MEASURES = (PERMANENT_ADMISSIONS, REABLEMENT_91_DAYS, CARER_QUALITY_OF_LIFE, WOR
 @st.composite
 def generated(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     councils = draw(st.lists(st.sampled_from(COUNCILS), min_size=1, max_size=6, unique=True))
+    peers = st.sampled_from([*councils, *councils, REGION, ENGLAND, "E10000099"])
     rows: list[dict[str, Any]] = []
     for source, code, edition in FILES:
         for year in ("2019-20", "2020-21"):
             if not draw(st.booleans()):
                 continue
-            areas = draw(st.lists(st.sampled_from(councils), max_size=len(councils), unique=True))
+            areas = [c for c in councils if draw(st.integers(0, 4))]  # most councils
             for area in areas:
                 rows.append(draw(measure_row(source, code, edition, year, area, "council")))
             if source == "ascof" and draw(st.booleans()):
                 rows.append(draw(measure_row(source, code, edition, year, ENGLAND, "england")))
             if draw(st.booleans()):
                 rows.append(draw(measure_row(source, code, edition, year, REGION, "region")))
-    candidates = [*councils, REGION, ENGLAND, "E10000099"]  # peers may have no rows at all
-    comparators = {
-        area: draw(st.lists(st.sampled_from(candidates), max_size=5))  # may include itself
+    comparators = {  # peers may be the area itself, a region, England or have no rows
+        area: draw(st.lists(peers, max_size=5))
         for area in councils
-        if draw(st.booleans())  # some councils have no comparator group
+        if draw(st.integers(0, 3))  # some councils have no comparator group
     }
     order = draw(st.permutations(range(len(rows)))) if rows else []
     frame = pd.DataFrame([rows[i] for i in order], columns=list(INPUT_COLUMNS))
@@ -348,3 +347,25 @@ def test_tied_files_are_chosen_the_same_way_every_time() -> None:
     )
     table = national_outcomes(rows, {}, measures=[WORKFORCE_TURNOVER])
     assert table["edition"].tolist() == ["alpha"] and table["file_name"].tolist() == ["alpha.csv"]
+
+
+def test_pooled_only_when_every_valued_peer_has_counts() -> None:
+    """An area with counts is compared with its peers' pooled rate only when every peer with
+    a value has a numerator and denominator; one without makes it the mean of the values."""
+    admissions = {"source": "ascof", "measure_code": "2A(2)"}
+    area = row("E06000001", 441.7, numerator=575.0, denominator=130189.0, **admissions)
+    counted = row("E06000002", 500.0, numerator=500.0, denominator=100000.0, **admissions)
+    value_only = row("E06000003", 400.0, **admissions)
+    peers = {"E06000001": ["E06000002", "E06000003"]}
+    for rows, expected, method, outcome in (
+        ([area, counted], 500.0, "pooled over 1", "better"),  # interval 406.3 to 479.3
+        ([area, counted, value_only], 450.0, "mean of the published values of 2", "similar"),
+    ):
+        frame = pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
+        table = national_outcomes(frame, peers, measures=[PERMANENT_ADMISSIONS])
+        point = table.set_index("area_code").loc["E06000001"]
+        assert point["comparators"] == pytest.approx(expected)
+        assert point["comparators_method"].startswith(method)
+        assert point["method"] == "interval" and point["vs_comparators"] == outcome
+        areas = sorted(frame["area_code"])
+        check_against_oracle(frame, peers, areas, table, [PERMANENT_ADMISSIONS])

@@ -110,39 +110,69 @@ def _floats(series: pd.Series) -> npt.NDArray[np.float64]:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def _texts(series: pd.Series) -> npt.NDArray[np.object_]:
+    return series.astype(str).to_numpy(dtype=object)
+
+
+class _Rows:
+    """The input rows as arrays, read once; areas numbered by their first appearance."""
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        self.source = _texts(rows["source"])
+        self.code = _texts(rows["measure_code"])
+        self.edition = _texts(rows["edition"])
+        self.area = _texts(rows["area_code"])
+        self.name = rows["area_name"].to_numpy(dtype=object)
+        self.level = _texts(rows["area_level"])
+        self.year = rows["year"].to_numpy(dtype=object)
+        self.status = _texts(rows["status"])
+        self.file = _texts(rows["file_name"])
+        self.value = _floats(rows["value"])
+        self.num = _floats(rows["numerator"])
+        self.den = _floats(rows["denominator"])
+        self.moe = _floats(rows["margin_of_error"])
+        self.pair = (pd.Series(self.source) + "\x1f" + pd.Series(self.code)).to_numpy(object)
+        self.file_key = (pd.Series(self.pair) + "\x1f" + pd.Series(self.edition)).to_numpy(object)
+        self.codes = pd.Index(pd.unique(self.area))
+        self.area_id = self.codes.get_indexer(self.area)
+        self.council = self.level == "council"
+        self.england = self.area == ENGLAND_CODE
+
+
+def _peer_matrix(
+    codes: pd.Index, comparators: Mapping[str, Sequence[str]]
+) -> npt.NDArray[np.bool_]:
+    """``[i, j]`` is true when area ``codes[j]`` is one of area ``codes[i]``'s comparators (an
+    area is never its own); codes absent from the rows are left out."""
+    pairs = [(a, p) for a, peers in comparators.items() for p in peers]
+    matrix = np.zeros((len(codes), len(codes)), dtype=bool)
+    if pairs:
+        areas = codes.get_indexer([str(a) for a, _ in pairs])
+        peers = codes.get_indexer([str(p) for _, p in pairs])
+        keep = (areas >= 0) & (peers >= 0)
+        matrix[areas[keep], peers[keep]] = True
+    np.fill_diagonal(matrix, False)
+    return matrix
+
+
 def _option_order(
-    options: set[tuple[str, str, str]], measure: OutcomeMeasure
-) -> list[tuple[str, str, str]]:
-    """The files of one year, most preferred first (as ``_choose`` orders them; the options
-    themselves break ties, which ``_choose`` leaves to a set's order)."""
+    options: Sequence[str], data: _Rows, first: Mapping[str, int], measure: OutcomeMeasure
+) -> list[str]:
+    """The files (``source, code, edition`` keys) of one year, most preferred first, as
+    ``_choose`` orders them; the keys themselves break ties, which ``_choose`` leaves to a
+    set's order."""
     preference = {pair: i for i, pair in enumerate(measure.sources)}
-    return sorted(
-        options,
-        key=lambda t: (
-            preference.get((t[0], t[1]), 99),
-            EDITION_ORDER.index(t[2]) if t[2] in EDITION_ORDER else 99,
-            t,
-        ),
-    )
 
+    def rank(key: str) -> tuple[int, int, str]:
+        i = first[key]
+        edition = str(data.edition[i])
+        return (
+            preference.get((str(data.source[i]), str(data.code[i])), 99),
+            EDITION_ORDER.index(edition) if edition in EDITION_ORDER else 99,
+            key,
+        )
 
-class _Peers:
-    """The comparator groups as a boolean matrix over the codes of the rows."""
-
-    def __init__(self, codes: Sequence[str], comparators: Mapping[str, Sequence[str]]) -> None:
-        self.index = pd.Index(pd.unique(np.asarray(codes, dtype=object)))
-        pairs = [(a, p) for a, peers in comparators.items() for p in peers]
-        n = len(self.index)
-        self.matrix = np.zeros((n, n), dtype=bool)
-        if pairs:
-            areas = self.index.get_indexer([a for a, _ in pairs])
-            peers = self.index.get_indexer([p for _, p in pairs])
-            keep = (areas >= 0) & (peers >= 0)
-            self.matrix[areas[keep], peers[keep]] = True
-        np.fill_diagonal(self.matrix, False)  # an area is never its own comparator
-
-    def positions(self, codes: pd.Series | Sequence[str]) -> npt.NDArray[np.intp]:
-        return self.index.get_indexer(np.asarray(codes, dtype=object))
+    return sorted(options, key=rank)
 
 
 def _ranks(
@@ -194,17 +224,27 @@ def _intervals(
     return lo, hi
 
 
+def _comparator_text(count: int, pooled: bool) -> str:
+    if count == 0:
+        return "no comparator council has a value for this year"
+    if pooled:
+        return (
+            f"pooled over {count} comparator council(s): their numerators summed over their "
+            "denominators"
+        )
+    return f"mean of the published values of {count} comparator council(s), unweighted"
+
+
 def _comparators(
     measure: OutcomeMeasure,
     peer_of: npt.NDArray[np.bool_],
-    part: pd.DataFrame,
+    data: _Rows,
+    part: npt.NDArray[np.intp],
     tested: npt.NDArray[np.bool_],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.object_]]:
-    """Comparator value, count and method text for each area (rows of ``peer_of``, columns the
-    rows of ``part``), as :func:`lsr.core.outcomes._comparators` gives them one by one."""
-    value = _floats(part["value"])
-    num = _floats(part["numerator"])
-    den = _floats(part["denominator"])
+    """Comparator value, count and method text for each area (rows of ``peer_of``; its columns
+    are the file's rows ``part``), as :func:`lsr.core.outcomes._comparators` gives them."""
+    value, num, den = data.value[part], data.num[part], data.den[part]
     valued = ~np.isnan(value)
     counted = valued & ~np.isnan(num) & ~np.isnan(den)
     peers = peer_of & valued  # areas x rows: the peers with a value
@@ -222,31 +262,21 @@ def _comparators(
             sum_value / np.maximum(n, 1),
         )
     result = np.where(n > 0, result, np.nan)
-    text = np.array(
-        [
-            "no comparator council has a value for this year"
-            if k == 0
-            else (
-                f"pooled over {k} comparator council(s): their numerators summed over their "
-                "denominators"
-                if p
-                else f"mean of the published values of {k} comparator council(s), unweighted"
-            )
-            for k, p in zip(n.tolist(), pooled.tolist(), strict=True)
-        ],
-        dtype=object,
-    )
+    # the method text depends only on (count, pooled): made once per distinct pair
+    kinds, which = np.unique(n * 2 + pooled, return_inverse=True)
+    texts = np.array([_comparator_text(int(k) // 2, bool(k % 2)) for k in kinds], dtype=object)
+    text = texts[which.reshape(-1)] if len(kinds) else np.array([], dtype=object)
     return result, n.astype(np.int64), text
 
 
-def _england(year_rows: pd.DataFrame, part: pd.DataFrame) -> float:
-    """England's value for a file and year: the file's own England row when it has a value,
-    else the first England row with a value among the measure's files of that year (NaN
-    when there is none)."""
-    own = _floats(part.loc[part["area_code"] == ENGLAND_CODE, "value"])
+def _england(data: _Rows, year_rows: npt.NDArray[np.intp], part: npt.NDArray[np.intp]) -> float:
+    """England's value for a file and year: the file's own (first) England row when it has a
+    value, else the first England row with a value among the measure's files of that year
+    (NaN when there is none)."""
+    own = data.value[part[data.england[part]]]
     if len(own) and not np.isnan(own[0]):
         return float(own[0])
-    other = _floats(year_rows.loc[year_rows["area_code"] == ENGLAND_CODE, "value"])
+    other = data.value[year_rows[data.england[year_rows]]]
     other = other[~np.isnan(other)]
     return float(other[0]) if len(other) else float("nan")
 
@@ -254,131 +284,111 @@ def _england(year_rows: pd.DataFrame, part: pd.DataFrame) -> float:
 def _year_points(
     measure: OutcomeMeasure,
     year: Any,
-    year_rows: pd.DataFrame,
-    targets: frozenset[str] | None,
-    levels: frozenset[str],
-    peers: _Peers,
+    data: _Rows,
+    year_rows: npt.NDArray[np.intp],
+    wanted: npt.NDArray[np.bool_] | None,
+    levels: Collection[str],
+    matrix: npt.NDArray[np.bool_],
     confidence: float,
     z: float,
-) -> list[pd.DataFrame]:
-    options = _option_order(
-        set(
-            zip(
-                year_rows["source"].astype(str),
-                year_rows["measure_code"].astype(str),
-                year_rows["edition"].astype(str),
-                strict=True,
-            )
-        ),
+) -> dict[str, npt.NDArray[Any]] | None:
+    """The points of one measure and year (``year_rows``: positions of its rows, in order) as
+    columns, sorted by area code; ``None`` when there are none."""
+    keys = data.file_key[year_rows]
+    options, first = np.unique(keys, return_index=True)
+    ordered = _option_order(
+        options.tolist(),
+        data,
+        dict(zip(options.tolist(), year_rows[first].tolist(), strict=True)),
         measure,
     )
-    key = (
-        year_rows["source"].astype(str)
-        + "\x1f"
-        + year_rows["measure_code"].astype(str)
-        + "\x1f"
-        + year_rows["edition"].astype(str)
-    )
-    taken: set[str] = set()
-    frames: list[pd.DataFrame] = []
+    taken = np.zeros(len(data.codes), dtype=bool)
+    parts: list[dict[str, npt.NDArray[Any]]] = []
     tested_text = _interval_method(measure, confidence)
     reason = measure.not_tested or _NO_COUNTS
     untested_text = f"not tested ({reason}); placed among councils by rank instead"
-    for option in options:
-        part = year_rows[key == "\x1f".join(option)]
-        # the areas this file is chosen for: those not found in a preferred file
-        first = part.drop_duplicates("area_code", keep="first")
-        codes = first["area_code"].astype(str)
-        chosen = ~codes.isin(taken)
-        taken.update(codes)
-        if targets is None:
-            chosen &= first["area_level"].astype(str).isin(levels)
+    for option in ordered:
+        part = year_rows[keys == option]
+        # each area's first row in this file, for the areas no preferred file has
+        ids, first_of = np.unique(data.area_id[part], return_index=True)
+        points = part[np.sort(first_of[~taken[ids]])]
+        taken[ids] = True
+        if wanted is None:
+            points = points[np.isin(data.level[points], list(levels))]
         else:
-            chosen &= codes.isin(targets)
-        points = first[chosen.to_numpy()]
-        if points.empty:
+            points = points[wanted[data.area_id[points]]]
+        if not len(points):
             continue
-        value = _floats(points["value"])
-        num = _floats(points["numerator"])
-        den = _floats(points["denominator"])
+        value, num, den = data.value[points], data.num[points], data.den[points]
         lo, hi = _intervals(measure, value, num, den, z)
         tested = ~np.isnan(lo) & ~np.isnan(hi)
-        england = _england(year_rows, part)
-        council_rows = (part["area_level"] == "council").to_numpy() & ~np.isnan(
-            _floats(part["value"])
-        )
-        field = _floats(part["value"])[council_rows]
+        england = _england(data, year_rows, part)
+        field = data.value[part[data.council[part] & ~np.isnan(data.value[part])]]
         rank, quartile = _ranks(value, field, measure.polarity)
         median = float(np.median(field)) if len(field) else np.nan
-        area_pos = peers.positions(points["area_code"])
-        row_pos = peers.positions(part["area_code"])
-        peer_of = peers.matrix[np.ix_(area_pos, row_pos)]
-        cmp_value, cmp_n, cmp_text = _comparators(measure, peer_of, part, tested)
-        vs_england = np.where(
-            tested, compare_many(lo, hi, england, measure.polarity), Outcome.NOT_COMPARED.value
+        peer_of = matrix[np.ix_(data.area_id[points], data.area_id[part])]
+        cmp_value, cmp_n, cmp_text = _comparators(measure, peer_of, data, part, tested)
+        not_compared = Outcome.NOT_COMPARED.value
+        vs_england = np.where(tested, compare_many(lo, hi, england, measure.polarity), not_compared)
+        vs_cmp = np.where(tested, compare_many(lo, hi, cmp_value, measure.polarity), not_compared)
+        parts.append(
+            {
+                "measure": np.full(len(points), measure.id, dtype=object),
+                "year": np.full(len(points), str(year), dtype=object),
+                "area_code": data.area[points],
+                "area_name": data.name[points],
+                "area_level": data.level[points],
+                "value": value,
+                "status": data.status[points],
+                "numerator": num,
+                "denominator": den,
+                "ci_lower": lo,
+                "ci_upper": hi,
+                "margin_of_error": data.moe[points],
+                "england": np.full(len(points), england),
+                "comparators": cmp_value,
+                "comparators_count": cmp_n,
+                "comparators_method": cmp_text,
+                "vs_england": vs_england.astype(object),
+                "vs_comparators": vs_cmp.astype(object),
+                "comparison_method": np.where(tested, tested_text, untested_text).astype(object),
+                "confidence": np.where(tested, confidence, np.nan),
+                "method": np.where(tested, str(Method.INTERVAL), str(Method.RANKED)).astype(object),
+                "rank": rank,
+                "councils": np.full(len(points), len(field), dtype=np.int64),
+                "quartile": quartile,
+                "council_median": np.full(len(points), median),
+                "source": data.source[points],
+                "measure_code": data.code[points],
+                "edition": data.edition[points],
+                "file_name": data.file[points],
+                "real": np.ones(len(points), dtype=bool),
+            }
         )
-        vs_comparators = np.where(
-            tested, compare_many(lo, hi, cmp_value, measure.polarity), Outcome.NOT_COMPARED.value
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "measure": measure.id,
-                    "year": str(year),
-                    "area_code": points["area_code"].astype(object).to_numpy(),
-                    "area_name": points["area_name"].astype(object).to_numpy(),
-                    "area_level": points["area_level"].astype(object).to_numpy(),
-                    "value": value,
-                    "status": points["status"].astype(str).astype(object).to_numpy(),
-                    "numerator": num,
-                    "denominator": den,
-                    "ci_lower": lo,
-                    "ci_upper": hi,
-                    "margin_of_error": _floats(points["margin_of_error"]),
-                    "england": england,
-                    "comparators": cmp_value,
-                    "comparators_count": cmp_n,
-                    "comparators_method": cmp_text,
-                    "vs_england": vs_england.astype(object),
-                    "vs_comparators": vs_comparators.astype(object),
-                    "comparison_method": np.where(tested, tested_text, untested_text).astype(
-                        object
-                    ),
-                    "confidence": np.where(tested, confidence, np.nan),
-                    "method": np.where(tested, str(Method.INTERVAL), str(Method.RANKED)).astype(
-                        object
-                    ),
-                    "rank": rank,
-                    "councils": len(field),
-                    "quartile": quartile,
-                    "council_median": median,
-                    "source": option[0],
-                    "measure_code": option[1],
-                    "edition": option[2],
-                    "file_name": points["file_name"].astype(str).astype(object).to_numpy(),
-                    "real": True,
-                }
-            )
-        )
-    return frames
+    if not parts:
+        return None
+    columns = {c: np.concatenate([part[c] for part in parts]) for c in NATIONAL_COLUMNS}
+    by_area = np.argsort(columns["area_code"], kind="stable")
+    return {c: values[by_area] for c, values in columns.items()}
 
 
-def _empty() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in NATIONAL_COLUMNS})
-    return _typed(frame)
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(
-        {
-            **{c: np.float64 for c in _FLOATS},
-            "rank": "Int64",
-            "quartile": "Int64",
-            "councils": np.int64,
-            "comparators_count": np.int64,
-            "real": bool,
-        }
-    )
+def _frame(columns: Mapping[str, npt.NDArray[Any]]) -> pd.DataFrame:
+    """The table from its columns: text as Python objects (quick to iterate), numbers as
+    float64, counts as int64, rank and quartile as nullable integers."""
+    out: dict[str, pd.Series] = {}
+    for c in NATIONAL_COLUMNS:
+        values = columns[c]
+        if c in _FLOATS:
+            out[c] = pd.Series(values, dtype=np.float64)
+        elif c in ("rank", "quartile"):
+            out[c] = pd.Series(values, dtype=np.float64).astype("Int64")
+        elif c in ("councils", "comparators_count"):
+            out[c] = pd.Series(values, dtype=np.int64)
+        elif c == "real":
+            out[c] = pd.Series(values, dtype=bool)
+        else:
+            out[c] = pd.Series(values, dtype=object)
+    return pd.DataFrame(out)
 
 
 def national_outcomes(
@@ -406,23 +416,28 @@ def national_outcomes(
     if missing:
         raise ValueError(f"rows lack columns: {', '.join(missing)}")
     z = ci.z_for(confidence)
-    targets = None if areas is None else frozenset(str(a) for a in areas)
-    levels = frozenset(area_levels)
-    peers = _Peers(rows["area_code"].astype(str).tolist(), comparators)
-    pairs = pd.MultiIndex.from_arrays([rows["source"], rows["measure_code"]])
-    frames: list[pd.DataFrame] = []
-    for order, measure in enumerate(measures):
-        mine = rows[pairs.isin(list(measure.sources))]
-        for year, year_rows in mine.groupby("year", sort=True):
-            for frame in _year_points(
-                measure, year, year_rows, targets, levels, peers, confidence, z
-            ):
-                frames.append(frame.assign(_order=order))
-    if not frames:
-        return _empty()
-    out = pd.concat(frames, ignore_index=True)
-    out = out.sort_values(["_order", "year", "area_code"], kind="stable").drop(columns="_order")
-    return _typed(out.reset_index(drop=True)[list(NATIONAL_COLUMNS)])
+    data = _Rows(rows)
+    matrix = _peer_matrix(data.codes, comparators)
+    wanted = None
+    if areas is not None:
+        wanted = data.codes.isin([str(a) for a in areas])
+    parts: list[dict[str, npt.NDArray[Any]]] = []
+    for measure in measures:
+        pairs = ["\x1f".join(pair) for pair in measure.sources]
+        mine = np.flatnonzero(np.isin(data.pair, pairs))
+        years = data.year[mine]
+        for year in sorted({y for y in years.tolist() if not pd.isna(y)}):  # as groupby
+            part = _year_points(
+                measure, year, data, mine[years == year], wanted, area_levels, matrix, confidence, z
+            )
+            if part is not None:
+                parts.append(part)
+    return _frame(
+        {
+            c: np.concatenate([p[c] for p in parts]) if parts else np.array([], dtype=object)
+            for c in NATIONAL_COLUMNS
+        }
+    )
 
 
 def _opt(x: Any) -> float | None:
