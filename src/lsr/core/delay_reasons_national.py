@@ -442,4 +442,11 @@ def national_delay_reasons(
         "england_total_days": per_month(england_total[p_i]),
         "comparators_total_days": per_month(cmp_total[a_i, p_i]),
     }
-    return pd.DataFrame(out, columns=list(NATIONAL_COLUMNS))
+    # text stays as Python objects: fast to build and to iterate (no Arrow string conversion)
+    return pd.DataFrame(
+        {
+            k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype == object else v
+            for k, v in out.items()
+        },
+        columns=list(NATIONAL_COLUMNS),
+    )
