@@ -307,60 +307,67 @@ def test_array_comparisons_at_the_thresholds():
 _POOL = [f"E0600000{i}" for i in range(1, 7)]
 _MONTHS = [date(2016, 12, 1), date(2017, 4, 1), date(2018, 2, 1), date(2018, 7, 1)]
 _AGENCY_IDS = ("nhs", "social_care", "both")
-_day = st.one_of(st.just(0), st.integers(0, 60), st.integers(0, 3_000))
-_adults = st.one_of(st.just(math.nan), st.just(0.0), st.integers(1_000, 900_000).map(float))
+_SCALES = (10, 30, 90, 400, 1_200)  # the most days of one category: small and large councils
+_adults = st.integers(0, 7).flatmap(  # mostly known, sometimes missing (NaN) or 0
+    lambda k: st.just([math.nan, 0.0][k]) if k < 2 else st.integers(1_000, 900_000).map(float)
+)
 
 
 @st.composite
 def national_frames(
     draw: st.DrawFn,
 ) -> tuple[pd.DataFrame, dict[str, list[str]], ValueThresholds]:
-    areas = draw(st.lists(st.sampled_from(_POOL), min_size=1, max_size=5, unique=True))
+    areas = draw(st.lists(st.sampled_from(_POOL), min_size=2, max_size=5, unique=True))
     months = draw(st.lists(st.sampled_from(_MONTHS), min_size=1, max_size=3, unique=True))
     rows: list[dict[str, Any]] = []
 
-    def add(area: str, month: date, breakdown: str, category: str, adults: float) -> None:
+    def add(
+        area: str, month: date, breakdown: str, category: str, adults: float, scale: int = 400
+    ) -> None:
+        days = draw(st.integers(0, scale)) if draw(st.integers(0, 4)) > 0 else 0  # many zeros
         rows.append(
             {
                 "area_code": area,
                 "period": pd.Timestamp(month),
                 "breakdown": breakdown,
                 "category": category,
-                "days": float(draw(_day)),
+                "days": float(days),
                 "adults": adults,
             }
         )
 
     for area in areas:
         for month in months:
-            if not draw(st.booleans()) and len(rows) > 0:
+            if draw(st.integers(0, 3)) == 0 and len(rows) > 0:
                 continue  # the area has no rows this month
             adults = draw(_adults)
+            scale = draw(st.sampled_from(_SCALES))
             per_row = draw(st.integers(0, 9)) == 0  # now and then adults differ by row
             if draw(st.integers(0, 9)) > 0:
                 for code in CODES:
                     if draw(st.integers(0, 5 if code == "O" else 12)) > 0:
-                        add(area, month, "reason", code, draw(_adults) if per_row else adults)
+                        row_adults = draw(_adults) if per_row else adults
+                        add(area, month, "reason", code, row_adults, scale)
                 if draw(st.integers(0, 15)) == 0:  # a code lsr does not know
-                    add(area, month, "reason", "X", adults)
+                    add(area, month, "reason", "X", adults, scale)
             if draw(st.integers(0, 9)) > 0:
                 for agency in _AGENCY_IDS:
                     if draw(st.integers(0, 12)) > 0:
-                        add(area, month, "responsible_org", agency, adults)
+                        add(area, month, "responsible_org", agency, adults, scale * 3)
             if draw(st.integers(0, 15)) == 0:  # a breakdown both ignore
                 add(area, month, "type_of_care", "acute", adults)
-    if draw(st.integers(0, 3)) == 0:  # published-style England rows for some months
-        for month in draw(st.lists(st.sampled_from(months), max_size=2, unique=True)):
+    if draw(st.booleans()):  # published-style England rows for some months and breakdowns
+        for month in draw(st.lists(st.sampled_from(months), min_size=1, unique=True)):
             for breakdown, cats in (("reason", CODES), ("responsible_org", _AGENCY_IDS)):
-                if draw(st.booleans()):
+                if draw(st.integers(0, 2)) > 0:
                     eng_adults = draw(_adults)
                     for c in cats:
                         add(ENGLAND_CODE, month, breakdown, c, eng_adults)
-    peer_choice = st.sampled_from([*_POOL, ENGLAND_CODE, "E99999999"])
-    comparators = {
-        a: draw(st.lists(peer_choice, max_size=5))
-        for a in draw(st.lists(st.sampled_from(_POOL), unique=True))
-    }
+    # comparators: mostly areas of the frame, now and then the area itself, England, a code
+    # not in the frame; some areas without any, some keys not in the frame
+    peer_choice = st.sampled_from([*areas, *areas, ENGLAND_CODE, "E99999999", _POOL[0]])
+    keys = [a for a in [*areas, "E99999998"] if draw(st.integers(0, 4)) > 0]
+    comparators = {a: draw(st.lists(peer_choice, max_size=5)) for a in keys}
     order = draw(st.permutations(range(len(rows))))
     columns = ["area_code", "period", "breakdown", "category", "days", "adults"]
     f = pd.DataFrame([rows[i] for i in order], columns=columns)
