@@ -1,16 +1,16 @@
 """Who may do what. Every view that reads or changes a review's data calls one of the
 ``require_*`` functions with the object itself, on every request (object-level checks).
 
-================  =========  ==============  =============  ==========  ================
-role              read       actions          evidence       findings,   Excel import,
-                                              upload          areas       publish report
-================  =========  ==============  =============  ==========  ================
-administrator     all        all             all            yes         yes
-reviewer          all        no              no             yes         publish only
-system lead       own        all in review   all in review  no          import only
-partner editor    own        own org's       own org's      no          no
-viewer            own        no              no             no          no
-================  =========  ==============  =============  ==========  ================
+================  =========  ==============  =============  ==========  ================  =========
+role              read       actions          evidence       findings,   Excel import,     audit
+                                              upload          areas       publish report    trail
+================  =========  ==============  =============  ==========  ================  =========
+administrator     all        all             all            yes         yes               yes
+reviewer          all        no              no             yes         publish only      yes
+system lead       own        all in review   all in review  no          import only       yes
+partner editor    own        own org's       own org's      no          no                no
+viewer            own        no              no             no          no                no
+================  =========  ==============  =============  ==========  ================  =========
 
 "own" = the reviews the user is a member of. Deleting an action: administrators and system
 leads. A refusal raises :class:`~django.core.exceptions.PermissionDenied` (HTTP 403), which the
@@ -152,6 +152,14 @@ def can_import(user: Any, review: Review) -> bool:
     return role_of(user) in (Role.ADMINISTRATOR, Role.SYSTEM_LEAD) and can_view_review(user, review)
 
 
+def can_read_audit(user: Any, review: Review) -> bool:
+    return role_of(user) in (
+        Role.ADMINISTRATOR,
+        Role.REVIEWER,
+        Role.SYSTEM_LEAD,
+    ) and can_view_review(user, review)
+
+
 def require(allowed: bool, reason: str) -> None:
     if not allowed:
         raise PermissionDenied(reason)
@@ -191,3 +199,7 @@ def require_publish(user: Any, review: Review) -> None:
 
 def require_import(user: Any, review: Review) -> None:
     require(can_import(user, review), f"may not import into review {review.pk}")
+
+
+def require_read_audit(user: Any, review: Review) -> None:
+    require(can_read_audit(user, review), f"may not read the audit trail of review {review.pk}")

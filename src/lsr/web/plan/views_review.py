@@ -200,9 +200,6 @@ def import_xlsx(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 def audit_log(request: HttpRequest, review_id: int) -> HttpResponse:
     review = review_for(request, review_id)
-    permissions.require(
-        permissions.role_of(request.user) in ("administrator", "reviewer", "system_lead"),
-        "may not read the audit trail",
-    )
+    permissions.require_read_audit(request.user, review)
     events = AuditEvent.objects.filter(review_id=review.pk)[:200]
     return render(request, "plan/audit_log.html", {"review": review, "events": events})
