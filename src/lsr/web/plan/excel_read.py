@@ -38,6 +38,8 @@ from lsr.web.plan.excel_format import (
 )
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+#: An underscore that starts what would read as an escape.
+_ESCAPE_START = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 
 def decode_escapes(text: str) -> str:
@@ -47,7 +49,7 @@ def decode_escapes(text: str) -> str:
 
 def encode_escapes(text: str) -> str:
     """The inverse of :func:`decode_escapes` for a text that holds ``_xHHHH_`` literally."""
-    return _ESCAPE.sub(lambda m: "_x005F" + m.group(0), text)
+    return _ESCAPE_START.sub("_x005F_", text)
 
 
 @dataclass

@@ -57,7 +57,8 @@ def describe(char: str) -> str:
             "\r": "CARRIAGE RETURN",
             "\x1b": "ESCAPE",
             "\x7f": "DELETE",
-        }.get(char, "control character")
+            "\x85": "NEXT LINE",
+        }.get(char, "C1 control" if "\x80" <= char <= "\x9f" else "C0 control")
     return f"U+{ord(char):04X} ({name or 'not a character'})"
 
 
