@@ -418,7 +418,8 @@ def test_row_limit_boundary_and_a_lying_dimension(demo: Any) -> None:
 
     def lie(xml: str) -> str:  # declare one row only; add a bad row far below
         xml = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:O2"/>', xml)
-        bad = f'<row r="{n + 40}"><c r="A{n + 40}" t="inlineStr"><is><t>not a number</t></is></c></row>'
+        cell = f'<c r="A{n + 40}" t="inlineStr"><is><t>not a number</t></is></c>'
+        bad = f'<row r="{n + 40}">{cell}</row>'
         return _append_rows(xml, bad)
 
     with pytest.raises(excel.ImportError_) as info:
