@@ -85,20 +85,24 @@ class Worker:
 
 
 @pytest.fixture()
-def workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Worker, Worker, Any]]:
+def workers(
+    audit_purge_for_flush: None, transactional_db: None, tmp_path: Path
+) -> Iterator[tuple[Worker, Worker, Any]]:
     """Two workers on one database, seeded with the demo review: an SQLite file of their own,
     or, on PostgreSQL, the test database (committed for real, flushed after the test)."""
     env = dict(os.environ)
     src = Path(__file__).resolve().parents[2] / "src"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)
     if os.environ.get("LSR_WEB_DATABASE_URL"):
-        request.getfixturevalue("audit_purge_for_flush")
-        request.getfixturevalue("transactional_db")
         from django.db import connection
 
+        with connection.cursor() as cursor:  # the test database, whatever settings say
+            cursor.execute("SELECT current_database()")
+            (name,) = cursor.fetchone()
+        assert name.startswith("test_")
         s = connection.settings_dict
         env["LSR_WEB_DATABASE_URL"] = (
-            f"postgresql://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+            f"postgresql://{s['USER']}:{s['PASSWORD']}@{s['HOST']}:{s['PORT']}/{name}"
         )
     else:
         env.pop("LSR_WEB_DATABASE_URL", None)
