@@ -261,7 +261,7 @@ def detail(request: HttpRequest, action_id: int) -> HttpResponse:
 
 def _form_errors(form: Any) -> str:
     """A form's errors as one line, each naming its field."""
-    parts = []
+    parts: list[str] = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         parts.extend(f"{label}: {e}" if label else str(e) for e in errors)
