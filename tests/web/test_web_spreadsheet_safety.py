@@ -444,6 +444,8 @@ def test_too_many_columns_is_refused(demo: Any) -> None:
 
 def test_file_size_unzipped_size_and_not_a_workbook(demo: Any, client_for: Any) -> None:
     client = client_for("lead")
+    page = _errors(client.get(f"/reviews/{demo.pk}/actions/import/"))
+    assert "up to 10 MB (50 MB once unzipped), with up to 5,000 rows of data per sheet" in page
     big = b"PK" + b"\0" * (excel_format.MAX_FILE_BYTES + 1)
     response = _post(client, demo, big)
     assert response.status_code == 200  # the form's own error, before anything is read

@@ -284,6 +284,14 @@ class ImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"class": "nhsuk-file-upload", "accept": ".xlsx"}),
     )
 
+    #: The import's limits, for the page to state them.
+    limits: ClassVar[dict[str, str]] = {
+        "file_mb": f"{excel_format.MAX_FILE_BYTES // 1_000_000}",
+        "unzipped_mb": f"{excel_format.MAX_UNZIPPED_BYTES // 1_000_000}",
+        "rows": f"{excel_format.MAX_ROWS:,}",
+        "columns": f"{excel_format.MAX_COLUMNS}",
+    }
+
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > excel_format.MAX_FILE_BYTES:
