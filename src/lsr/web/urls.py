@@ -51,9 +51,7 @@ urlpatterns = [
     path("actions/<int:action_id>/edit/", actions.edit, name="action_edit"),
     path("actions/<int:action_id>/delete/", actions.delete, name="action_delete"),
     path("actions/<int:action_id>/milestones/", actions.milestone_add, name="milestone_add"),
-    path(
-        "milestones/<int:milestone_id>/toggle/", actions.milestone_toggle, name="milestone_toggle"
-    ),
+    path("milestones/<int:milestone_id>/done/", actions.milestone_set_done, name="milestone_done"),
     path("actions/<int:action_id>/evidence/", actions.evidence_add, name="evidence_add"),
     path(
         "evidence/<int:evidence_id>/download/", actions.evidence_download, name="evidence_download"
