@@ -261,8 +261,6 @@ def verify(using: str = "default", anchors: Iterable[tuple[int, str]] = ()) -> R
 
     report = verify_rows(rows, find_by_hash)
     if not report.kind:
-        _check_tail(report, using)
-    if not report.kind:
         for row_id, expected in anchors:
             stored = manager.filter(id=row_id).values_list("hash", flat=True).first()
             if stored is None:
@@ -276,6 +274,8 @@ def verify(using: str = "default", anchors: Iterable[tuple[int, str]] = ()) -> R
                 )
             if report.kind:
                 break
+    if not report.kind:
+        _check_tail(report, using)
     report.guards = guard_problems(connections[using])
     return report
 
@@ -293,7 +293,7 @@ def _check_tail(report: Report, using: str) -> None:
             "(SELECT max(id) FROM plan_auditevent)"
         )
         issued, last = cursor.fetchone()
-    if issued is not None and (last is None or issued > last):
+    if issued and (last is None or issued > last):
         report.kind, report.row_id = "deleted", last
         where = f"after row id {last}" if last is not None else "(the table is empty)"
         report.problem = (
