@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lsr.web.settings")
+if os.environ.get("LSR_WEB_DATA_DIR"):
+    Path(os.environ["LSR_WEB_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 
 import django
 
