@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from lsr.cli.main import console, err_console, friendly_errors
+from lsr.cli.main import console, err_console
 
 app = typer.Typer(
     help="The web application's audit trail.", no_args_is_help=True, add_completion=False
@@ -80,7 +80,6 @@ def _check_schema() -> None:
 
 
 @app.command("verify")
-@friendly_errors
 def verify(
     data_dir: Annotated[
         Path | None,
@@ -104,9 +103,17 @@ def verify(
     """Check the audit trail's hash chain: OK with the number of rows and the latest hash,
     or the first row that no longer matches and why (changed, deleted, inserted,
     reordered); exit status 2 then."""
-    anchors = [parse_anchor(text) for text in anchor or []]
-    where = _setup(data_dir)
-    _check_schema()
+    try:
+        anchors = [parse_anchor(text) for text in anchor or []]
+        where = _setup(data_dir)
+        _check_schema()
+    except (LookupError, ValueError, FileNotFoundError) as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    _report(where, anchors)
+
+
+def _report(where: str, anchors: list[tuple[int, str]]) -> None:
     from django.db.utils import Error
 
     from lsr.web.plan.audit_chain import verify as verify_chain
@@ -114,7 +121,9 @@ def verify(
     try:
         report = verify_chain(anchors=anchors)
     except Error as exc:
-        raise LookupError(f"Cannot read the audit trail: {exc}".splitlines()[0]) from None
+        message = f"Cannot read the audit trail: {exc}".splitlines()[0]
+        err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     if report.kind:
         err_console.print(
             f"[bold red]Audit trail FAILED:[/] {report.problem} ({report.rows} rows checked "
