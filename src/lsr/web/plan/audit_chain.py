@@ -113,8 +113,10 @@ def seal(instance: Any, save: Callable[[], None], using: str | None = None) -> N
     """Give a new audit row its place in the chain and save it, under :func:`chain_lock`."""
     model = type(instance)
     using = using or router.db_for_write(model, instance=instance) or "default"
-    with chain_lock(using):
-        last = model._base_manager.using(using).order_by("-id").values_list("seq", "hash").first()
+    table = connections[using].ops.quote_name(model._meta.db_table)
+    with chain_lock(using), connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash FROM {table} ORDER BY id DESC LIMIT 1")
+        last = cursor.fetchone()
         if last is None:
             instance.seq, instance.prev_hash = 1, GENESIS
         else:
