@@ -124,7 +124,7 @@ def init(
 
 def register() -> None:
     """Attach the command groups (imported here so ``lsr --help`` stays quick)."""
-    from lsr.cli import flow, load, profile, spc, web
+    from lsr.cli import audit, flow, load, profile, spc, web
 
     app.add_typer(load.app, name="load")
     app.command("profile")(profile.profile)
@@ -134,6 +134,7 @@ def register() -> None:
     app.command("sweep")(flow.sweep)
     app.command("calibrate")(flow.calibrate)
     app.command("serve")(web.serve)
+    app.add_typer(audit.app, name="audit")
 
 
 register()

@@ -312,7 +312,8 @@ class PublishedReport(models.Model):
 
 
 class AuditQuerySet(models.QuerySet):
-    """Bulk update and delete are refused too."""
+    """Bulk update and delete are refused too, and so is bulk create (rows are chained one at
+    a time by ``AuditEvent.save``)."""
 
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("audit events cannot be changed")
@@ -320,10 +321,14 @@ class AuditQuerySet(models.QuerySet):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit events cannot be deleted")
 
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("audit events are appended one at a time (hash chain)")
+
 
 class AuditEvent(models.Model):
     """One entry of the append-only audit trail. Refuses update and delete (here, in the admin
-    and, by triggers created in migration 0002, in the database itself)."""
+    and, by triggers of migrations 0002 and 0005, in the database itself). Each row is chained
+    to the previous one by ``hash`` when it is saved (``lsr.web.plan.audit_chain``)."""
 
     class Kind(models.TextChoices):
         CREATE = "create", "Created"
@@ -335,6 +340,7 @@ class AuditEvent(models.Model):
         DENIED = "denied", "Access refused"
         PUBLISH = "publish", "Published report"
         IMPORT = "import", "Imported action plan"
+        LOCKOUT = "lockout", "Locked out"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -353,6 +359,10 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     detail = models.TextField(blank=True)
+    # The hash chain (audit_chain): position, the previous row's hash, this row's hash.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -366,7 +376,9 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise PermissionError("audit events cannot be changed")
-        super().save(*args, **kwargs)
+        from lsr.web.plan.audit_chain import seal
+
+        seal(self, lambda: super(AuditEvent, self).save(*args, **kwargs), kwargs.get("using"))
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("audit events cannot be deleted")
