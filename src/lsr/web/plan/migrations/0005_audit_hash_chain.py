@@ -52,7 +52,7 @@ def _restore_0002_guards(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("plan", "0003_data_revision")]
+    dependencies = [("plan", "0004_text_rules_milestone_version")]
 
     operations = [
         # Reversed last: after the columns are removed (a table rebuild on SQLite).
