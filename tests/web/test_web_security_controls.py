@@ -21,6 +21,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from lsr.web.plan import throttle
 from lsr.web.plan.models import Action, AuditEvent, Evidence
 
+from attack_paths import TRAVERSAL
+
 LIMIT = settings.AXES_FAILURE_LIMIT
 GOOD = "viewer-demo-2019"
 
@@ -437,6 +439,38 @@ def test_chunked_body_is_cut_off_at_the_limit(demo: Any, client_for: Any) -> Non
     assert body.read_bytes == settings.LSR_UPLOAD_MAX_BYTES + 1
 
 
+def test_chunked_body_within_the_limit_is_handed_to_the_view(
+    demo: Any, client_for: Any, tmp_path: Any
+) -> None:
+    """A real upload sent without a length is read (up to the limit) and saved as evidence."""
+    action = Action.objects.filter(review=demo).first()
+    boundary = "lsrboundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="note"\r\n\r\n'
+        "Chunked minutes\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="minutes.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+        "Minutes of the board meeting.\n\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=f"/actions/{action.pk}/evidence/",
+        REQUEST_METHOD="POST",
+        CONTENT_TYPE=f"multipart/form-data; boundary={boundary}",
+        HTTP_COOKIE=_cookie(client_for("admin")),
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True},
+    )
+    environ.pop("CONTENT_LENGTH", None)
+    response = ClientHandler(enforce_csrf_checks=False)(environ)
+    assert response.status_code == 302, response.content[:500]
+    evidence = Evidence.objects.get(action=action)
+    assert evidence.note == "Chunked minutes"
+    assert evidence.file.read() == b"Minutes of the board meeting.\n"
+
+
 def test_chunked_body_of_anonymous_is_not_read(demo: Any) -> None:
     body = CountingInput(200 * 1024 * 1024)
     response = _send(
@@ -464,43 +498,6 @@ def test_chunked_body_without_a_terminated_input_needs_a_length(demo: Any, clien
 # --- static files and path traversal ------------------------------------------------------------
 
 SECURITY_HEADERS = ("X-Content-Type-Options", "Content-Security-Policy", "X-Frame-Options")
-
-TRAVERSAL = [
-    "/static/../settings.py",
-    "/static/../../web/settings.py",
-    "/static/lsr/../../settings.py",
-    "/static/%2e%2e/settings.py",
-    "/static/%2E%2E/%2E%2E/settings.py",
-    "/static/..%2fsettings.py",
-    "/static/%2e%2e%2fsettings.py",
-    "/static/%252e%252e/settings.py",
-    "/static/..%5csettings.py",
-    "/static/lsr\\..\\..\\settings.py",
-    "/static/..\\settings.py",
-    "/static/....//settings.py",
-    "/static/.%2e/settings.py",
-    "/static//etc/passwd",
-    "/static/%2fetc%2fpasswd",
-    "/static/C:\\Windows\\win.ini",
-    "/static/c:/windows/win.ini",
-    "/static/lsr/web.css%00.txt",
-    "/static/lsr/web.css%00",
-    "/static/%00",
-    "/static/lsr/web.css/..",
-    "/static/lsr/web.css/.",
-    "/static/./lsr/web.css",
-    "/static/lsr//web.css",
-    "/static/",
-    "/static",
-    "/static/lsr/",
-    "/static/" + "a/" * 1500 + "x.css",
-    "/static/" + "..%2f" * 200 + "etc/passwd",
-    "/static/" + "%c0%ae%c0%ae/" * 3 + "settings.py",
-    "/static/%u002e%u002e/settings.py",
-    "/media-not-served/../settings.py",
-    "/../settings.py",
-    "/%2e%2e/settings.py",
-]
 
 
 def test_static_file_has_security_headers(db: None) -> None:
@@ -563,6 +560,34 @@ def test_500_page_shows_the_request_id_the_log_line_carries(
     assert "exception=RuntimeError: the reviews table is on fire" in line
     assert "Traceback" in traceback
     assert "Body-Secret-123" not in text and "private" not in text and "q=1" not in text
+
+
+@pytest.mark.parametrize("path", ["/no/such/page/", "/reviews/999999/"])
+def test_a_404_page_that_cannot_render_is_a_logged_500(
+    client_for: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    """The 404 (and 403) page uses the user's context (the database): when that fails, the
+    answer is the 500 page and the log names the exception (Django alone would log none)."""
+    from lsr.web.plan import context
+
+    client = client_for("viewer")
+    client.raise_request_exception = False
+
+    def broken(request: Any) -> Any:
+        raise RuntimeError("context gone")
+
+    monkeypatch.setattr(context.permissions, "role_of", broken)
+    logger = logging.getLogger("django.request")
+    logger.addHandler(caplog.handler)
+    try:
+        response = client.get(path)
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert response.status_code == 500
+    assert response["X-Request-ID"].encode() in response.content
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert len(records) == 1 and records[0].exc_info[1].args == ("context gone",)
+    assert records[0].request_id == response["X-Request-ID"]
 
 
 def test_500_page_needs_no_database() -> None:

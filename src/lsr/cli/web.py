@@ -15,11 +15,11 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
-from lsr.cli.main import DbOption, console, friendly_errors
+from lsr.cli.main import DbOption, console, err_console, friendly_errors
 
 DataDirOption = Annotated[
     Path | None,
@@ -61,6 +61,12 @@ def _setup_django(data_dir: Path | None, db: Path | None = None) -> Any:
     return settings
 
 
+def refuse(message: str) -> NoReturn:
+    """Stop with one line on standard error (never wrapped) and exit status 2."""
+    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
 def _data_dir_hint(data_dir: Path | None) -> str:
     return f" --data-dir {data_dir}" if data_dir is not None else ""
 
@@ -100,9 +106,9 @@ def serve(
         raise ValueError("--port must be between 1 and 65535")
     loopback = is_loopback(host)
     if demo and not loopback:
-        raise ValueError(
-            f"--demo creates logins whose passwords are published; it is allowed only on a "
-            f"loopback address (127.0.0.1, ::1, localhost), not on {host}"
+        refuse(
+            f"--demo is allowed only on a loopback address (127.0.0.1, ::1, localhost), not on "
+            f"{host}: the demo logins' passwords are published in the documentation."
         )
     from lsr.web import server
 
@@ -130,10 +136,10 @@ def serve(
             )
     published = demo_data.published_logins()
     if published and not loopback:
-        raise ValueError(
-            f"the demo logins {', '.join(published)} still have their published passwords; "
-            f"serving them on {host} would let anyone log in. Change or remove them first "
-            f"(the admin, or a new data folder), or serve on 127.0.0.1"
+        refuse(
+            f"the demo logins {', '.join(published)} still have their published passwords, so "
+            f"anyone could log in on {host}: change or remove them (the admin) or use a new "
+            "data folder, or serve on 127.0.0.1."
         )
     url_host = f"[{host}]" if ":" in host else host
     console.print(f"\nServing on [bold]http://{url_host}:{port}/[/]", highlight=False)
@@ -209,9 +215,9 @@ def createadmin(
     user_model = get_user_model()
     username = username.strip()
     if not username:
-        raise ValueError("--username must not be empty")
+        refuse("--username must not be empty")
     if user_model.objects.filter(username=username).exists():
-        raise ValueError(f"a user called {username!r} already exists; choose another --username")
+        refuse(f"a user called {username!r} already exists; choose another --username")
     candidate = user_model(username=username, email=email)
     if generate_password:
         password = secrets.token_urlsafe(18)
@@ -222,7 +228,7 @@ def createadmin(
         try:
             validate_password(password, candidate)
         except ValidationError as exc:
-            raise ValueError("the password was refused: " + " ".join(exc.messages)) from None
+            refuse("the password was refused: " + " ".join(exc.messages))
     with transaction.atomic():
         user = user_model.objects.create_user(
             username=username, email=email, password=password, is_staff=True, is_superuser=True
@@ -242,7 +248,9 @@ def createadmin(
     )
     if generate_password:
         console.print(
-            f"Password (shown this once; keep it somewhere safe): {password}", highlight=False
+            f"Password (shown this once; keep it somewhere safe): {password}",
+            highlight=False,
+            soft_wrap=True,
         )
     console.print(
         "Log in, then add the other users, their roles and reviews in the admin (/admin/).",
@@ -272,7 +280,7 @@ def unlock(
         try:
             address = str(ipaddress.ip_address(address))
         except ValueError:
-            raise ValueError(f"--address {address!r} is not an IP address") from None
+            refuse(f"--address {address!r} is not an IP address")
     if not (username or address or everything):
         locked = throttle.lockouts()
         if not locked:

@@ -12,8 +12,11 @@ from lsr.web.plan import views_overview as overview
 from lsr.web.plan import views_review as review
 from lsr.web.plan import views_simulations as simulations
 
-#: A 500 shows the request id that the log line carries (lsr.web.plan.views_errors).
+#: A 500 shows the request id that the log line carries (lsr.web.plan.views_errors); a 404 or
+#: 403 page that cannot be rendered becomes a logged 500.
 handler500 = "lsr.web.plan.views_errors.server_error"
+handler404 = "lsr.web.plan.views_errors.page_not_found"
+handler403 = "lsr.web.plan.views_errors.permission_denied"
 
 # The admin's access attempts: deleting one unlocks a login, and is audited.
 throttle.register_admin(admin.site)

@@ -1,17 +1,23 @@
 """Error pages that must work when nothing else does: the 500 page (with the request id that
-the log line carries) and the refusal of a request body (413, 411, 400).
+the log line carries) and the refusal of a request body (413, 411, 400); and the 404 and 403
+pages, which fall back to the 500 page (and log the exception that broke them) when they cannot
+be rendered, e.g. when the database is gone: Django itself would answer 500 then without
+logging why.
 
-They are rendered without the request's context processors (no database query, no session),
-from ``error_base.html``, which needs nothing but the static file URLs.
+The 500 and refusal pages are rendered without the request's context processors (no database
+query, no session), from ``error_base.html``, which needs nothing but the static file URLs.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.log import log_response
+from django.views import defaults
 
 log = logging.getLogger("lsr.web.errors")
 
@@ -65,3 +71,33 @@ def server_error(request: HttpRequest) -> HttpResponse:
             f"<h1>Something went wrong</h1><p>Reference: {rid}</p></html>"
         )
     return HttpResponse(html, status=500)
+
+
+def _or_server_error(
+    request: HttpRequest,
+    view: Callable[[HttpRequest, Exception], HttpResponse],
+    exception: Exception,
+) -> HttpResponse:
+    try:
+        return view(request, exception)
+    except Exception as exc:
+        response = server_error(request)
+        log_response(
+            "%s: %s",
+            response.reason_phrase,
+            request.path,
+            response=response,
+            request=request,
+            exception=exc,
+        )
+        return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: Django's page (``404.html``), or the 500 page if it fails."""
+    return _or_server_error(request, defaults.page_not_found, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler403``: Django's page (``403.html``), or the 500 page if it fails."""
+    return _or_server_error(request, defaults.permission_denied, exception)
