@@ -490,3 +490,32 @@ def test_development_server_refuses_bodies_it_cannot_measure(dev_server: Server)
         b"Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
     )[0]
     assert status in (400, 411)
+
+
+def test_demo_is_opt_in_and_never_served_beyond_loopback(
+    tmp_path: Path, default_store_path: Path
+) -> None:
+    """``--demo`` seeds the demo (loopback only); a later ``--host 0.0.0.0`` on the same data
+    folder refuses to start while a demo login still has its published password."""
+    server = Server(tmp_path, default_store_path, "--demo", "--workers", "1", "--threads", "2")
+    try:
+        log = server.text()
+        assert "Seeded the Oxfordshire demonstration review" in log
+        assert "for this machine only" in log and "admin / admin-demo-2019" in log
+        assert Session(server).login("lead", "lead-demo-2019")[0] == 302
+    finally:
+        server.stop()
+    cmd = [sys.executable, "-c", "from lsr.cli.main import app; app()", "serve"]
+    cmd += ["--host", "0.0.0.0", "--port", str(_free_port()), "--data-dir", str(server.data)]
+    public = subprocess.run(
+        [*cmd, "--db", str(default_store_path)],
+        capture_output=True,
+        text=True,
+        env=_env(server.tmp),
+        timeout=120,
+    )
+    assert public.returncode == 2
+    errors = [ln for ln in public.stderr.splitlines() if ln.startswith("Error:")]
+    assert len(errors) == 1 and "still have their published passwords" in errors[0]
+    assert "admin, lead, partner, partner2, reviewer, viewer" in errors[0]
+    assert "Serving on" not in public.stdout
