@@ -29,7 +29,7 @@ DEFAULT_THREADS = 4
 
 #: gunicorn's request limits: the request line (method, path and query) in bytes, the number of
 #: header fields, and the size of one header field in bytes. Longer or more is refused by
-#: gunicorn with 400 before the application runs.
+#: gunicorn (414, 431) before the application runs.
 REQUEST_LIMITS = {
     "limit_request_line": 4094,
     "limit_request_fields": 50,
