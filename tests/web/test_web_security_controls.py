@@ -593,6 +593,27 @@ def test_a_404_page_that_cannot_render_is_a_logged_500(
     assert records[0].request_id == response["X-Request-ID"]
 
 
+def test_a_refused_request_is_one_log_line(db: None, caplog: pytest.LogCaptureFixture) -> None:
+    """A bad Host header (logged by django.security with its exception): one line, no
+    traceback, so that a flood of such requests cannot fill the log with tracebacks."""
+    from lsr.web.logs import ErrorLineFormatter
+
+    logger = logging.getLogger("django.security")
+    logger.addHandler(caplog.handler)
+    try:
+        response = Client(HTTP_HOST="evil.example").get("/accounts/login/")
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert response.status_code == 400
+    records = [r for r in caplog.records if r.name.startswith("django.security")]
+    assert len(records) == 1 and records[0].exc_info
+    formatter = ErrorLineFormatter(settings.LOGGING["formatters"]["line"]["format"])
+    text = formatter.format(records[0])
+    assert "\n" not in text
+    assert "status=400" in text and "exception=DisallowedHost" in text
+    assert f"request_id={response['X-Request-ID']}" in text
+
+
 def test_500_page_needs_no_database() -> None:
     """The page renders without the request's context processors (a broken database)."""
     from lsr.web.plan.views_errors import server_error

@@ -4,8 +4,10 @@ each with the process id and the request id (django-log-request-id's filter).
 For an error logged with its exception (Django's ``Internal Server Error: /path`` for every 500)
 the line itself also names the method, the status and the exception (type and message, on one
 line), so that an operator who searches for the request id a user quotes finds what went wrong
-in that one line; the traceback follows on the next lines. Request bodies, headers and form
-fields are never written.
+in that one line; the traceback follows on the next lines. A refused request (a status below
+500, such as Django's ``Invalid HTTP_HOST header`` warning) is one line without a traceback, so
+that a flood of bad requests cannot fill the log with tracebacks. Request bodies, headers and
+form fields are never written.
 """
 
 from __future__ import annotations
@@ -26,13 +28,19 @@ class ErrorLineFormatter(logging.Formatter):
     records)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.message = record.getMessage()
+            if self.usesTime():
+                record.asctime = self.formatTime(record, self.datefmt)
+            text = self.formatMessage(record)  # the line alone: no traceback for a refusal
+        else:
+            text = super().format(record)
         extra: list[str] = []
         request = getattr(record, "request", None)
         method = getattr(request, "method", None)
         if isinstance(method, str):
             extra.append(f"method={_one_line(method)[:16]}")
-        status = getattr(record, "status_code", None)
         if isinstance(status, int):
             extra.append(f"status={status}")
         exc = record.exc_info[1] if record.exc_info else None
