@@ -133,6 +133,8 @@ def register() -> None:
     app.command("simulate")(flow.simulate)
     app.command("sweep")(flow.sweep)
     app.command("calibrate")(flow.calibrate)
+    app.command("createadmin")(web.createadmin)
+    app.command("unlock")(web.unlock)
     app.command("serve")(web.serve)
     app.add_typer(audit.app, name="audit")
 
