@@ -32,7 +32,7 @@ def _login(client: Client, username: str, password: str, **extra: Any) -> Any:
 
 
 def _lockout_rows() -> int:
-    return AuditEvent.objects.filter(kind="denied", detail__contains="locked out").count()
+    return AuditEvent.objects.filter(kind="lockout", detail__contains="locked out").count()
 
 
 # --- login throttling -------------------------------------------------------------------------

@@ -293,12 +293,6 @@ def locked_out(request: HttpRequest | None, username: str, detail: str = "") -> 
     _anonymous_row(AuditEvent.Kind.LOCKOUT, client, name, what)
 
 
-def _on_axes_lockout(
-    sender: Any, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any
-) -> None:
-    locked_out(request, username or "")
-
-
 def denied(request: HttpRequest, reason: str) -> None:
     """Record a refused request (called for every 403, CSRF failures included).
 
@@ -316,14 +310,11 @@ def denied(request: HttpRequest, reason: str) -> None:
 
 
 def connect_signals() -> None:
-    from django.apps import apps
 
     user_logged_in.connect(_on_login, dispatch_uid="lsr_audit_login")
     user_logged_out.connect(_on_logout, dispatch_uid="lsr_audit_logout")
     user_login_failed.connect(_on_login_failed, dispatch_uid="lsr_audit_login_failed")
     connection_created.connect(_on_connection, dispatch_uid="lsr_audit_sqlite")
     post_migrate.connect(_ensure_guards, dispatch_uid="lsr_audit_guards")
-    if apps.is_installed("axes"):
-        from axes.signals import user_locked_out
-
-        user_locked_out.connect(_on_axes_lockout, dispatch_uid="lsr_audit_lockout")
+    # django-axes' lockout signal is connected in lsr.web.plan.throttle, which calls
+    # locked_out() with the lockout's details.

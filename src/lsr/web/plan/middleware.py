@@ -136,7 +136,8 @@ class RequestBodyLimitMiddleware:
             return self.refuse(request, 413, f"Content-Length {length}", self.upload_max)
         if not request.user.is_authenticated:
             if request.path not in self.anonymous_paths():
-                log.info("body refused: %s %s: not logged in", request.method, request.path)
+                # one log line; in the trail at most once per address and window
+                audit.denied(request, "not logged in: request body refused unread")
                 return redirect_to_login(request.get_full_path())
             limit = self.anonymous_max
         elif meta.get("CONTENT_TYPE", "").lower().startswith("multipart/form-data"):

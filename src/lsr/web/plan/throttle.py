@@ -35,7 +35,6 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from lsr.web.plan import audit
-from lsr.web.plan.models import AuditEvent
 
 log = logging.getLogger("lsr.web.throttle")
 
@@ -149,8 +148,7 @@ def _on_locked_out(
         f"{lockout_minutes()} minutes for account {username or ''!r} or from address "
         f"{ip_address or 'unknown'}"
     )
-    log.warning("%s", detail)
-    audit.event(None, AuditEvent.Kind.DENIED, detail, username=username or "")
+    audit.locked_out(request, username or "", detail)  # logged, and one row per window
 
 
 user_locked_out.connect(_on_locked_out, dispatch_uid="lsr_audit_lockout")
