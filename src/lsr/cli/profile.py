@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.table import Table
 
 from lsr.cli.main import DbOption, console, friendly_errors, open_store
+from lsr.cli.output import dump_json, prepare_out_dir, write_json
 
 
 def _parse_formats(value: str) -> list[str]:
@@ -80,6 +80,10 @@ def profile(
     targets = _parse_targets(target or [])
     if not 0.5 < confidence < 1:
         raise ValueError("--confidence must be between 0.5 and 1, for example 0.95")
+    to_stdout = formats == ["json"] and out is None
+    out_dir = out or Path("profile")
+    if not to_stdout:  # an unwritable --out fails now, not after the work
+        prepare_out_dir(out_dir)
     con = open_store(db)
     try:
         code = queries.find_area(con, area)
@@ -101,17 +105,12 @@ def profile(
             result = with_evidence(area_profile(table, code, names, groups, method), con)
     finally:
         con.close()
-    if formats == ["json"] and out is None:
-        json.dump(result.to_dict(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+    if to_stdout:
+        dump_json(result.to_dict(), sys.stdout)
         return
-    out_dir = out or Path("profile")
-    out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     if "json" in formats:
-        path = out_dir / "profile.json"
-        path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
-        written.append(path)
+        written.append(write_json(out_dir / "profile.json", result.to_dict()))
     report_formats = [f for f in formats if f != "json"]
     if report_formats:
         from lsr.report.render import render_profile
