@@ -327,6 +327,11 @@ def require_columns(
             )
 
 
+MAX_SOURCE_FILE_BYTES = 128 << 20
+"""The largest national source file a loader reads (128 MB; the largest file these
+publishers release is a few tens of MB). Such files are read whole, so a bigger one is refused
+before it is read: memory stays bounded whatever file is given."""
+
 MAX_LINE_BYTES = 1 << 20
 """The longest physical line a CSV loader reads (1 MiB): a longer one is refused at once
 rather than read into memory (a 20 MB header once was)."""

@@ -40,7 +40,9 @@ import xlrd
 
 from lsr.data.errors import LoadError
 from lsr.data.loading import (
+    MAX_SOURCE_FILE_BYTES,
     LoadSummary,
+    check_file_size,
     compare_with_store,
     format_number,
     insert_frame,
@@ -352,6 +354,7 @@ def read_dtoc(path: Path | str) -> DtocMonth:
     path = Path(path)
     if not path.exists():
         raise LoadError(path, "file not found")
+    check_file_size(path, MAX_SOURCE_FILE_BYTES, what="DToC workbook")
     try:
         book = _open_workbook(path)
     except Exception as exc:  # xlrd raises several unrelated types for a corrupt file

@@ -25,7 +25,9 @@ import xlrd
 
 from lsr.data.errors import LoadError
 from lsr.data.loading import (
+    MAX_SOURCE_FILE_BYTES,
     LoadSummary,
+    check_file_size,
     compare_with_store,
     format_number,
     insert_frame,
@@ -218,6 +220,7 @@ def read_mar(path: str | PathLike[str]) -> MarMonth:
     path = Path(path)
     if not path.exists():
         raise LoadError(path, "file not found")
+    check_file_size(path, MAX_SOURCE_FILE_BYTES, what="MAR workbook")
     sheet, notes = open_sheets(path)
     return parse_commissioner_sheet(path, sheet, notes)
 

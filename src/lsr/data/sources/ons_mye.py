@@ -48,7 +48,7 @@ import duckdb
 import pandas as pd
 
 from lsr.data.errors import LoadError
-from lsr.data.loading import LoadSummary, load_files
+from lsr.data.loading import MAX_SOURCE_FILE_BYTES, LoadSummary, check_file_size, load_files
 from lsr.data.population_table import (
     AGE_BANDS,
     FRAME_COLUMNS,
@@ -299,6 +299,7 @@ def workbook_grids(path: str | PathLike[str]) -> dict[str, Grid]:
     path = Path(path)
     if not path.exists():
         raise LoadError(path, "file not found")
+    check_file_size(path, MAX_SOURCE_FILE_BYTES, what="population workbook")
     try:
         return _read_grids(path, _select(path))
     except LoadError:
