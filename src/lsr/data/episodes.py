@@ -65,6 +65,7 @@ from lsr.data.episodes_input import (
     digest,
     drop_rejects,
     is_synthetic,
+    locate_csv_problem,
     resolve,
     sql_str,
 )
@@ -230,7 +231,9 @@ def load_episodes(
         return _load(con, src, fingerprint, say, complete_follow_up_only, started)
     except duckdb.Error as exc:
         # DuckDB's own text can quote a record (a CSV line, a value it could not convert):
-        # only the kind of failure is shown.
+        # only the kind of failure is shown, with the row found by a plain scan of a CSV.
+        if src.csv and isinstance(exc, duckdb.InvalidInputException):
+            locate_csv_problem(src)
         raise LoadError(src.label, _duckdb_failure(exc, src, memory_limit)) from None
     finally:
         drop_rejects(con)

@@ -18,6 +18,7 @@ import csv
 import glob as globmod
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ REJECTS_TABLE = "_lsr_csv_rejects"
 REJECTS_SCAN = "_lsr_csv_reject_scans"
 
 _NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes decoded with surrogateescape
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,65 @@ def check_csv_rejects(con: duckdb.DuckDBPyConnection, src: Source) -> None:
         row=int(line) if line is not None else None,
         field=field,
     )
+
+
+def locate_csv_problem(src: Source) -> None:
+    """After DuckDB failed to parse a CSV extract as a whole: scan it line by line in Python
+    and raise a :class:`LoadError` for the first row that is not UTF-8, ends its line
+    differently from the header, is not a readable CSV record, or has a different number of
+    cells than the header (by row and field, never its text). Returns if it finds nothing."""
+    path = src.files[0]
+    width = len(src.csv_columns)
+    row = 0
+    ending: bytes | None = None
+
+    def lines() -> Iterator[str]:
+        nonlocal ending
+        with open(path, "rb") as f:
+            for raw in f:
+                this = b"\r\n" if raw.endswith(b"\r\n") else raw[-1:] if raw[-1:] == b"\n" else b""
+                if ending is None:
+                    ending = this
+                elif this and this != ending:
+                    raise LoadError(
+                        path,
+                        "this row ends its line differently from the rows before it (\\r\\n "
+                        "and \\n mixed); save the file again with one kind of line ending",
+                        row=row + 1,
+                    )
+                yield raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape")
+
+    reader = csv.reader(lines(), strict=True)
+    try:
+        for record in reader:
+            row += 1
+            for index, cell in enumerate(record):
+                if _NOT_UTF8.search(cell):
+                    raise LoadError(
+                        path,
+                        "this row is not UTF-8 text; save the file as CSV UTF-8",
+                        row=row,
+                        field=_field_name(src, index),
+                    )
+            if row > 1 and record and len(record) != width:
+                short = len(record) < width
+                raise LoadError(
+                    path,
+                    f"this row has {'fewer' if short else 'more'} cells than the header" + _BROKEN,
+                    row=row,
+                    field=_field_name(src, len(record)) if short else None,
+                )
+    except csv.Error:
+        raise LoadError(
+            path, "this row is not a readable CSV record" + _BROKEN, row=row + 1
+        ) from None
+
+
+def _field_name(src: Source, index: int) -> str | None:
+    name = src.csv_columns[index] if index < len(src.csv_columns) else None
+    if name is None or name in REQUIRED_COLUMNS:
+        return name
+    return f"column {index + 1}"
 
 
 def drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
