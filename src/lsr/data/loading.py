@@ -332,6 +332,9 @@ MAX_SOURCE_FILE_BYTES = 128 << 20
 publishers release is a few tens of MB). Such files are read whole, so a bigger one is refused
 before it is read: memory stays bounded whatever file is given."""
 
+CACHE_SIZE = 50_000
+"""Distinct values of a column whose parsed form :func:`cached_parse` remembers."""
+
 MAX_LINE_BYTES = 1 << 20
 """The longest physical line a CSV loader reads (1 MiB): a longer one is refused at once
 rather than read into memory (a 20 MB header once was)."""
@@ -352,8 +355,8 @@ def check_file_size(path: Path, limit: int, *, what: str) -> int:
     if size > limit:
         raise LoadError(
             path,
-            f"the file is {_size_text(size)}, more than the {_size_text(limit)} a {what} may "
-            "be (see docs/data-formats.md, Limits); is it the right file?",
+            f"the file is {_size_text(size)}, more than the {_size_text(limit)} allowed for "
+            f"{what}s (see docs/data-formats.md, Limits); is it the right file?",
         )
     return size
 
@@ -498,6 +501,22 @@ class CsvFile:
                     row=self._row,
                 )
             yield self._row, record
+
+
+def cached_parse(cache: dict[Any, T], raw: Any, make: Callable[..., T], **kwargs: Any) -> T:
+    """``make(raw, **kwargs)``, once per distinct raw cell value (the result objects are
+    shared: a file of a million rows holds a few hundred distinct codes and months), for up to
+    :data:`CACHE_SIZE` values. Only results are cached: a bad value raises on the row where
+    it first appears."""
+    try:
+        return cache[raw]
+    except KeyError:
+        value = make(raw, **kwargs)
+        if len(cache) < CACHE_SIZE:
+            cache[raw] = value
+        return value
+    except TypeError:  # an unhashable Parquet value (a list): not cached
+        return make(raw, **kwargs)
 
 
 def read_csv_text(path: Path, *, max_rows: int = 1_000_000, what: str = "CSV file") -> pd.DataFrame:

@@ -21,18 +21,21 @@ file before anything is written.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from lsr.data.errors import LoadError, quote, quote_list
 from lsr.data.loading import (
     CsvFile,
     LoadSummary,
+    cached_parse,
     check_area_code,
     is_missing,
     load_file_once,
@@ -63,9 +66,10 @@ ONS_COLUMNS: dict[str, str] = {
 TIDY_COLUMNS: tuple[str, ...] = ("area_code", "area_name", "year", "age_band", "population")
 
 
-MAX_ROWS = 1_000_000
-"""The most data rows a population CSV may have (every English council for 25 years in the
-tidy layout is about 60,000). A longer file is refused when the reader reaches this row."""
+MAX_ROWS = 200_000
+"""The most data rows a population CSV may have (every English council for 25 years is about
+60,000 rows in the tidy layout, 12,000 in the ONS layout). A longer file is refused when the
+reader reaches this row."""
 
 
 def _parse_year(value: Any, *, file: Path, row: int, field: str) -> int:
@@ -86,50 +90,105 @@ def _parse_name(value: Any, *, file: Path, row: int, field: str) -> str:
 
 
 class _Columns:
-    """The long frame built column by column (no per-row dictionaries: bounded memory)."""
+    """The long frame built column by column: text and years as shared objects (each
+    distinct value parsed once, :func:`~lsr.data.loading.cached_parse`), numbers in arrays,
+    so that memory stays near 80 bytes a record."""
 
-    def __init__(self) -> None:
-        self.data: dict[str, list[Any]] = {name: [] for name in FRAME_COLUMNS}
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.text: dict[str, list[Any]] = {
+            "area_code": [],
+            "area_name": [],
+            "region": [],
+            "year": [],
+            "age_band": [],
+            "source_field": [],
+        }
+        self.population = array("d")
+        self.rows = array("q")
+        self.codes: dict[Any, str] = {}
+        self.names: dict[Any, str] = {}
+        self.years: dict[Any, int] = {}
+        self.regions: dict[Any, str | None] = {}
 
-    def add(self, *values: Any) -> None:
-        for name, value in zip(FRAME_COLUMNS, values, strict=True):
-            self.data[name].append(value)
+    def code(self, raw: str, row: int, field: str) -> str:
+        return cached_parse(self.codes, raw, check_area_code, file=self.path, row=row, field=field)
+
+    def name(self, raw: str, row: int, field: str) -> str:
+        return cached_parse(self.names, raw, _parse_name, file=self.path, row=row, field=field)
+
+    def year(self, raw: str, row: int, field: str) -> int:
+        return cached_parse(self.years, raw, _parse_year, file=self.path, row=row, field=field)
+
+    def region(self, cells: list[str], index: int | None) -> str | None:
+        if index is None:
+            return None
+        return cached_parse(self.regions, cells[index], lambda raw: raw.strip() or None)
+
+    def add(
+        self,
+        code: str,
+        name: str,
+        region: str | None,
+        year: int,
+        band: str,
+        value: float,
+        row: int,
+        field: str,
+    ) -> None:
+        for key, item in (
+            ("area_code", code),
+            ("area_name", name),
+            ("region", region),
+            ("year", year),
+            ("age_band", band),
+            ("source_field", field),
+        ):
+            self.text[key].append(item)
+        self.population.append(value)
+        self.rows.append(row)
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.data, columns=list(FRAME_COLUMNS))
+        n = len(self.rows)
+        data: dict[str, Any] = {k: pd.Series(v, dtype=object) for k, v in self.text.items()}
+        data["year"] = np.asarray(self.text["year"], dtype=np.int64)
+        data["population"] = np.frombuffer(self.population, dtype=np.float64)
+        data["source_row"] = np.frombuffer(self.rows, dtype=np.int64)
+        data["source_sheet"] = pd.Series([None] * n, dtype=object)
+        return pd.DataFrame(data, columns=list(FRAME_COLUMNS))
 
 
-def _region(cells: list[str], index: int | None) -> str | None:
-    return (cells[index].strip() or None) if index is not None else None
+def _region_index(header: list[str]) -> int | None:
+    return header.index("region") if "region" in header else None
 
 
 def _read_ons(path: Path, table: CsvFile) -> pd.DataFrame:
     required = ["year", "utla_code", "utla_name", *ONS_COLUMNS.values()]
     require_columns(path, table.header, required, what="the ONS population layout")
     at = {name: table.header.index(name) for name in required}
-    region = table.header.index("region") if "region" in table.header else None
-    out = _Columns()
+    region = _region_index(table.header)
+    out = _Columns(path)
     for row, cells in table.rows():
-        year = _parse_year(cells[at["year"]], file=path, row=row, field="year")
-        code = check_area_code(cells[at["utla_code"]], file=path, row=row, field="utla_code")
-        name = _parse_name(cells[at["utla_name"]], file=path, row=row, field="utla_name")
-        where = _region(cells, region)
+        year = out.year(cells[at["year"]], row, "year")
+        code = out.code(cells[at["utla_code"]], row, "utla_code")
+        name = out.name(cells[at["utla_name"]], row, "utla_name")
+        where = out.region(cells, region)
         for band, column in ONS_COLUMNS.items():
             value = parse_number(cells[at[column]], file=path, field=column, row=row, positive=True)
-            out.add(code, name, where, year, band, value, None, row, column)
+            out.add(code, name, where, year, band, value, row, column)
     return out.frame()
 
 
 def _read_tidy(path: Path, table: CsvFile) -> pd.DataFrame:
     require_columns(path, table.header, TIDY_COLUMNS, what="the tidy population layout")
     at = {name: table.header.index(name) for name in TIDY_COLUMNS}
-    region = table.header.index("region") if "region" in table.header else None
+    region = _region_index(table.header)
     bands = {b.casefold(): b for b in AGE_BANDS}
-    out = _Columns()
+    out = _Columns(path)
     for row, cells in table.rows():
-        code = check_area_code(cells[at["area_code"]], file=path, row=row, field="area_code")
-        name = _parse_name(cells[at["area_name"]], file=path, row=row, field="area_name")
-        year = _parse_year(cells[at["year"]], file=path, row=row, field="year")
+        code = out.code(cells[at["area_code"]], row, "area_code")
+        name = out.name(cells[at["area_name"]], row, "area_name")
+        year = out.year(cells[at["year"]], row, "year")
         raw_band = cells[at["age_band"]].strip()
         band = bands.get(raw_band.casefold())
         if band is None:
@@ -142,7 +201,7 @@ def _read_tidy(path: Path, table: CsvFile) -> pd.DataFrame:
         value = parse_number(
             cells[at["population"]], file=path, field="population", row=row, positive=True
         )
-        out.add(code, name, _region(cells, region), year, band, value, None, row, "population")
+        out.add(code, name, out.region(cells, region), year, band, value, row, "population")
     return out.frame()
 
 
@@ -176,8 +235,6 @@ def read_population_csv(path: str | PathLike[str]) -> pd.DataFrame:
             )
     if frame.empty:
         raise LoadError(path, "the file has a header but no data rows", row=2)
-    frame["year"] = frame["year"].astype("int64")
-    frame["population"] = frame["population"].astype("float64")
     check_population_frame(
         path,
         frame,
