@@ -68,7 +68,9 @@ def friendly_errors(func: F) -> F:
             raise typer.Exit(2) from None
         except (LookupError, ValueError, FileNotFoundError) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            err_console.print(f"[bold red]Error:[/] {escape(str(message))}", highlight=False)
+            err_console.print(
+                f"[bold red]Error:[/] {escape(str(message))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
         except OSError as exc:  # a path that cannot be read or written: one line, no traceback
             where = f"{exc.filename}: " if exc.filename else ""

@@ -109,7 +109,12 @@ def prepare_out_file(path: Path, *, option: str = "--out") -> Path:
         raise OutputError(f"{option} {path}: this is a folder, not a file")
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputError(f"{option} {path}: this file cannot be written (permission denied)")
-    prepare_out_dir(path.parent if str(path.parent) else Path("."), option=option)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        prepare_out_dir(folder, option=option)
+    except OutputError as exc:
+        reason = str(exc).removeprefix(f"{option} {folder}: ")
+        raise OutputError(f"{option} {path}: cannot write this file ({folder}: {reason})") from None
     return path
 
 
