@@ -4,10 +4,11 @@
   NaN or an infinite number becomes ``null`` (``json`` would write ``NaN`` or ``Infinity``,
   which no JSON parser accepts), NumPy and pandas scalars become plain numbers, dates ISO
   text; the encoder runs with ``allow_nan=False`` so that nothing else slips through.
-- :func:`prepare_out_dir` / :func:`prepare_out_file`: create the output folder (or the file's
-  folder) and prove it can be written *before* a command does its work, so that a long
+- :func:`prepare_out_dir` / :func:`prepare_out_file`: prove that the output folder (or the
+  file) can be written *before* a command does its work, creating nothing, so that a long
   simulation never ends in a traceback; an unwritable path is a :class:`OutputError` (one line,
-  exit code 2 through ``friendly_errors``).
+  exit code 2 through ``friendly_errors``). :func:`make_out_dir` creates the folder when the
+  command writes.
 - :func:`write_text`: write a file atomically (a temporary file in the same folder, then a
   rename), so that a failed write never leaves half a file.
 """
@@ -81,24 +82,49 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def prepare_out_dir(path: Path, *, option: str = "--out") -> Path:
-    """Create the folder ``path`` if needed and check that a file can be written in it.
+def _writable_folder(folder: Path) -> str | None:
+    """Why a file cannot be created in the existing folder ``folder`` (``None``: it can; a
+    test file is created and removed)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return _reason(exc)
+    return None
 
-    Raises :class:`OutputError` naming the path when it is a file, cannot be created or is
-    not writable (a test file is created and removed)."""
-    if path.exists() and not path.is_dir():
-        raise OutputError(f"{option} {path}: this is a file, not a folder")
+
+def prepare_out_dir(path: Path, *, option: str = "--out") -> Path:
+    """Check, before a command does its work, that the folder ``path`` can be written.
+
+    An existing folder must accept a new file; a folder that does not exist yet must be
+    creatable: its nearest existing parent must be a folder that accepts a new one. Nothing is
+    created (the command creates the folder when it writes). Raises :class:`OutputError`
+    naming the path otherwise."""
+    if path.exists():
+        if not path.is_dir():
+            raise OutputError(f"{option} {path}: this is a file, not a folder")
+        why = _writable_folder(path)
+        if why:
+            raise OutputError(f"{option} {path}: cannot write in this folder ({why})")
+        return path
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{option} {path}: cannot create this folder ({parent} is a file)")
+    why = _writable_folder(parent)
+    if why:
+        raise OutputError(f"{option} {path}: cannot create this folder ({parent}: {why})")
+    return path
+
+
+def make_out_dir(path: Path, *, option: str = "--out") -> Path:
+    """Create the folder ``path`` (and its parents) to write in: :class:`OutputError` naming
+    it when that fails."""
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{option} {path}: cannot create this folder ({_reason(exc)})") from None
-    try:
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as exc:
-        raise OutputError(
-            f"{option} {path}: cannot write in this folder ({_reason(exc)})"
-        ) from None
     return path
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from lsr.cli.main import DbOption, console, friendly_errors, open_store
-from lsr.cli.output import dump_json, prepare_out_dir, write_json
+from lsr.cli.output import dump_json, make_out_dir, prepare_out_dir, write_json
 
 
 def _parse_formats(value: str) -> list[str]:
@@ -108,6 +108,7 @@ def profile(
     if to_stdout:
         dump_json(result.to_dict(), sys.stdout)
         return
+    make_out_dir(out_dir)
     written: list[Path] = []
     if "json" in formats:
         written.append(write_json(out_dir / "profile.json", result.to_dict()))
