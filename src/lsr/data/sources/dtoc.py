@@ -38,7 +38,7 @@ import duckdb
 import pandas as pd
 import xlrd
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, quote_list
 from lsr.data.loading import (
     MAX_SOURCE_FILE_BYTES,
     LoadSummary,
@@ -200,8 +200,7 @@ def find_sheets(file: Path | str, names: Iterable[str]) -> dict[str, str]:
             )
             raise LoadError(
                 file,
-                f"missing sheet {SHEET_NAMES[breakdown]!r}; found: "
-                f"{', '.join(names) or '(none)'}{hint}",
+                f"missing sheet {SHEET_NAMES[breakdown]!r}; found: {quote_list(names)}{hint}",
                 sheet=SHEET_NAMES[breakdown],
             )
         if len(candidates) > 1:

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import xlrd
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, quote_list
 from lsr.data.loading import (
     MAX_SOURCE_FILE_BYTES,
     LoadSummary,
@@ -152,7 +152,7 @@ def _commissioner_sheet_name(path: Path, names: list[str]) -> str:
     if not wanted:
         raise LoadError(
             path,
-            f"missing sheet 'Commissioner'; found: {', '.join(names) or '(none)'}",
+            f"missing sheet 'Commissioner'; found: {quote_list(names)}",
             sheet="Commissioner",
         )
     exact = [n for n in wanted if " ".join(n.split()).casefold() == "commissioner"]

@@ -39,7 +39,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lsr.data.errors import LoadError, quote
+from lsr.data.errors import LoadError, quote, quote_list
 from lsr.data.loading import (
     MAX_SOURCE_FILE_BYTES,
     LoadSummary,
@@ -231,8 +231,7 @@ def read_oflog(path: str | PathLike[str]) -> MeasureFile:
         elif name in _COLUMNS:
             raise LoadError(
                 file,
-                f"missing column {name!r} for Oflog metrics; found: "
-                f"{', '.join(frame.columns) or '(none)'}",
+                f"missing column {name!r} for Oflog metrics; found: {quote_list(frame.columns)}",
                 row=1,
                 field=name,
             )
