@@ -220,3 +220,20 @@ def test_unwritable_out_through_a_real_process(store: Path, locked: Path) -> Non
         if os.geteuid() == 0
         else f"Error: --out {locked}: cannot write in this folder (Permission denied)"
     ]
+
+
+def test_profile_refuses_a_store_with_periods_outside_the_window(store: Path) -> None:
+    """A store loaded before periods were checked (one row dated 9998-12 once expanded into
+    2.3 million empty months): one clear line, exit 2, in well under a second of work."""
+    con = duckdb.connect(str(store))
+    con.execute(
+        "INSERT INTO indicator_counts VALUES "
+        "('ae_attendances_65', 'E10000025', DATE '9998-12-01', 1, 10, FALSE, 'old.csv')"
+    )
+    con.close()
+    result = runner.invoke(
+        app, ["profile", "--area", "Oxfordshire", "-f", "json", "--db", str(store)]
+    )
+    assert result.exit_code == 2
+    err = " ".join(result.stderr.split())
+    assert "1 indicator count(s) for periods outside January 2000" in err and "'old.csv'" in err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -35,6 +35,26 @@ def _parse_targets(items: list[str]) -> dict[str, float]:
         except ValueError:
             raise ValueError(f"--target {item!r}: {value!r} is not a number") from None
     return targets
+
+
+def _check_periods(con: Any) -> None:
+    """Refuse a store holding counts for periods outside the loaders' window (loaded before
+    periods were checked): one such row once made the profile expand millions of empty months."""
+    from lsr.data.periods import FIRST_MONTH, last_month, window_text
+
+    row = con.execute(
+        "SELECT count(*), string_agg(DISTINCT source, ', ') FROM indicator_counts "
+        "WHERE period < ? OR period > ?",
+        [FIRST_MONTH, last_month()],
+    ).fetchone()
+    if row and row[0]:
+        from lsr.data.errors import quote
+
+        raise ValueError(
+            f"the store holds {row[0]:,} indicator count(s) for periods outside "
+            f"{window_text()} (from {quote(row[1] or 'unknown')}), loaded before periods were "
+            "checked; load the corrected files into a new store (lsr init --empty)"
+        )
 
 
 @friendly_errors
@@ -86,6 +106,7 @@ def profile(
         prepare_out_dir(out_dir)
     con = open_store(db)
     try:
+        _check_periods(con)
         code = queries.find_area(con, area)
         if population_year is not None:
             years = queries.population_years(con)
