@@ -9,7 +9,7 @@ Writes a file of about ``--gigabytes`` GB of well-formed rows that are all diffe
 neither a bad value nor a duplicate stops the reader early) into a temporary folder: a tidy
 population CSV (``--kind population``), a counts CSV (``--kind counts``) or a person-level
 episodes CSV (``--kind episodes``). Then runs the real ``lsr load`` command on it in a child
-process against an empty store and reports the child's peak resident memory (``ru_maxrss``),
+process against an empty store and reports the child's peak resident memory (``VmHWM``),
 its wall time, its exit code and the first line of its error. The counts and population loaders
 read one row at a time and stop at their row limit, so the peak does not grow with the file;
 the episodes loader streams through DuckDB (memory limit 3 GB).
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,17 @@ import time
 from pathlib import Path
 
 _BLOCK_ROWS = 100_000
+
+# Runs lsr and reports the process's own peak resident memory (VmHWM) on stderr.
+_CHILD = """
+import sys
+from lsr.cli.main import app
+try:
+    app()
+finally:
+    status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
+    sys.stderr.write(f"\\nPEAK_KB={status}\\n")
+"""
 
 
 def _write(path: Path, header: str, row: object, target: int) -> int:
@@ -92,13 +102,16 @@ def run(kind: str, gigabytes: float, folder: Path) -> dict[str, object]:
             check=True,
             capture_output=True,
         )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     child = subprocess.run(
-        [*lsr, "load", kind, str(path), "--db", str(db)], capture_output=True, text=True
+        [sys.executable, "-c", _CHILD, "load", kind, str(path), "--db", str(db)],
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    marks = [x for x in child.stderr.splitlines() if x.startswith("PEAK_KB=")]
+    peak = int(marks[-1].removeprefix("PEAK_KB=")) if marks else 0
+    stderr = "\n".join(x for x in child.stderr.splitlines() if not x.startswith("PEAK_KB="))
     return {
         "kind": kind,
         "file_bytes": path.stat().st_size,
@@ -106,10 +119,10 @@ def run(kind: str, gigabytes: float, folder: Path) -> dict[str, object]:
         "generate_s": round(generated, 1),
         "load_s": round(seconds, 1),
         "exit_code": child.returncode,
-        "peak_rss_mib": round(max(peak, before) / 1024, 1),
+        "peak_rss_mib": round(peak / 1024, 1),
         "stdout": child.stdout.strip()[:300],
-        "error": " ".join(child.stderr.split())[:400],
-        "traceback": "Traceback" in child.stderr,
+        "error": " ".join(stderr.split())[:400],
+        "traceback": "Traceback" in stderr,
     }
 
 

@@ -227,8 +227,8 @@ def read_counts(path: str | PathLike[str]) -> pd.DataFrame:
         rows.append(row)
     frame = pd.DataFrame(
         {
-            "indicator": pd.Series(ind_col, dtype=object),
-            "area_code": pd.Series(code_col, dtype=object),
+            "indicator": pd.Series(ind_col),
+            "area_code": pd.Series(code_col),
             "period": pd.Series(period_col, dtype=object),
             "numerator": np.frombuffer(numerators, dtype=np.float64),
             "denominator": np.frombuffer(denominators, dtype=np.float64),

@@ -150,7 +150,7 @@ class _Columns:
 
     def frame(self) -> pd.DataFrame:
         n = len(self.rows)
-        data: dict[str, Any] = {k: pd.Series(v, dtype=object) for k, v in self.text.items()}
+        data: dict[str, Any] = {k: pd.Series(v) for k, v in self.text.items()}
         data["year"] = np.asarray(self.text["year"], dtype=np.int64)
         data["population"] = np.frombuffer(self.population, dtype=np.float64)
         data["source_row"] = np.frombuffer(self.rows, dtype=np.int64)
