@@ -13,7 +13,7 @@ import duckdb
 from lsr.core.comparators import DEFAULT_K, DEFAULT_METHOD, nearest_neighbours, population_features
 from lsr.core.geography import ENGLAND_CODE
 from lsr.data.errors import LoadError, quote
-from lsr.data.loading import CsvFile
+from lsr.data.reading import CsvFile
 from lsr.data.store import area_codes, transaction
 
 REFERENCE_YEAR = 2017
