@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from lsr.cli.main import DbOption, console, friendly_errors, open_store, progress_bar
+from lsr.cli.output import prepare_out_dir, prepare_out_file
 
 ScenarioArg = Annotated[
     str,
@@ -147,6 +148,7 @@ def simulate(
     from lsr.report.simulation import render_simulation
 
     _check_engine(engine)
+    prepare_out_dir(out)  # an unwritable --out fails now, not after the simulation
     sf = _scenario_file(scenario)
     area = area or sf.spec.area
     observed = None
@@ -417,6 +419,9 @@ def calibrate(
         observed, notes = observed_targets(con, code)
     finally:
         con.close()
+    target_path = prepare_out_file(
+        out or Path(f"{Path(sf.source).stem}-{code}-calibrated.yaml")
+    )  # an unwritable --out fails now, not after calibrating
     row = pops[pops["code"] == code]
     if row.empty:
         raise LookupError(f"no population aged 65+ for {name} ({code})")
@@ -464,7 +469,6 @@ def calibrate(
         f"(sum of squared relative errors). {result.message}",
         highlight=False,
     )
-    target_path = out or Path(f"{Path(sf.source).stem}-{code}-calibrated.yaml")
     data = calibrated_scenario_data(
         sf,
         factor=factor,

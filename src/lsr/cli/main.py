@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lsr.data.errors import LoadError, LoadErrors
@@ -55,7 +56,9 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (LoadError, LoadErrors) as exc:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             hint = (
                 " Use --skip-bad to load the good files and leave these out."
                 if isinstance(exc, LoadErrors) and _has_skip_bad(func)
@@ -65,7 +68,16 @@ def friendly_errors(func: F) -> F:
             raise typer.Exit(2) from None
         except (LookupError, ValueError, FileNotFoundError) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+            err_console.print(
+                f"[bold red]Error:[/] {escape(str(message))}", highlight=False, soft_wrap=True
+            )
+            raise typer.Exit(2) from None
+        except OSError as exc:  # a path that cannot be read or written: one line, no traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            reason = exc.strerror or type(exc).__name__
+            err_console.print(
+                f"[bold red]Error:[/] {escape(where + reason)}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
