@@ -9,6 +9,12 @@ command line and the simulation report show.
 
 The store keeps the results but not the unit costs; those (with their sources) are read from the
 run's scenario file when it is still there.
+
+Each read opens the store read-only and closes it at once (:func:`lsr.web.plan.indicators.
+read_store`), so ``lsr sweep`` and ``lsr simulate`` can store results while the server runs.
+A store another process is writing to raises :class:`~lsr.data.store.StoreBusy` after a short
+wait (a 503 "busy" page, never "no results"); a store that exists but cannot be read raises
+:class:`SimulationsUnavailable` with the reason.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ __all__ = [
     "NO_AREA_LABEL",
     "RunSummary",
     "SimulationsUnavailable",
+    "StoreUnreadable",
     "StoredRun",
     "list_runs",
     "load_run",
@@ -44,6 +51,11 @@ _lock = threading.Lock()
 
 class SimulationsUnavailable(Exception):
     """The store has no simulation results to show (missing file or tables, or no rows)."""
+
+
+class StoreUnreadable(SimulationsUnavailable):
+    """The store exists but cannot be read (not a DuckDB file, damaged...): results may exist,
+    so the page says why it cannot show them rather than "no results yet"."""
 
 
 @dataclass(frozen=True)
@@ -94,12 +106,15 @@ class StoredRun:
 
 @contextmanager
 def _read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    from lsr.data.store import connect
+    from lsr.web.plan.indicators import store_wait
+
     if not path.exists():
         raise SimulationsUnavailable(f"the store {path} does not exist")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:  # e.g. locked by a writer in another process
-        raise SimulationsUnavailable(f"the store {path} could not be opened: {exc}") from exc
+    try:  # a lock held by a writer is waited for, then StoreBusy (not caught here)
+        con = connect(path, read_only=True, wait=store_wait())
+    except duckdb.Error as exc:  # not a DuckDB file, unreadable...
+        raise StoreUnreadable(f"the store {path} could not be read: {exc}") from exc
     try:
         yield con
     finally:
