@@ -6,8 +6,12 @@ write is waited for. The writer is always another real process holding the store
 from __future__ import annotations
 
 import html
+import os
+import pickle
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +208,33 @@ def test_pages_read_while_another_process_reads(
             f"/scenarios/{store['run']}/"
             in client.get(f"/reviews/{demo.pk}/scenarios/").content.decode()
         )
+
+
+def test_scenario_list_shows_a_run_stored_since_it_was_cached(
+    store: dict[str, Any], flow_store: dict[str, Any], client_for: Any, demo: Any
+) -> None:
+    """The list is kept per version of the store file: a run stored by another process shows
+    on the next request."""
+    client = client_for("viewer")
+    listing = f"/reviews/{demo.pk}/scenarios/"
+    assert f"/scenarios/{store['run']}/" in client.get(listing).content.decode()
+    code = (
+        "import sys, pickle\n"
+        "from lsr.data.store import open_shared\n"
+        "from lsr.data.flow_store import save_flow_run\n"
+        "results = pickle.load(open(sys.argv[2], 'rb'))\n"
+        "con = open_shared(sys.argv[1])\n"
+        "print(save_flow_run(con, scenario_file='w.yaml', scenario_name='Later run', "
+        "replications=2, seed=8, engine='compiled', results=results, area_code='E10000025'))\n"
+        "con.close()\n"
+    )
+    frame = store["path"].with_suffix(".pickle")
+    frame.write_bytes(pickle.dumps(flow_store["result"].results))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(store["path"]), str(frame)],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    later = out.stdout.strip()
+    body = client.get(listing).content.decode()
+    assert f"/scenarios/{later}/" in body and f"/scenarios/{store['run']}/" in body

@@ -37,6 +37,7 @@ import duckdb
 __all__ = [
     "ALIAS",
     "StoreBusy",
+    "file_version",
     "is_busy_error",
     "open_shared",
     "retry_busy",
@@ -119,6 +120,22 @@ def retry_busy(open_: Callable[[], T], path: Path | str, wait: float) -> T:
                 logged = True
             time.sleep(min(delay, left))
             delay = min(delay * 2, 0.25)
+
+
+def file_version(path: Path | str) -> tuple[tuple[int, int, int], ...]:
+    """What changes whenever a process commits to the store at ``path``: the inode, size and
+    modification time (ns) of the file and of its write-ahead log (``.wal``; absent = zeros).
+    A cache keyed by it must read the version *before* the data, so that what it keeps is
+    never older than its key."""
+    out = []
+    for candidate in (Path(path), Path(f"{path}.wal")):
+        try:
+            st = candidate.stat()
+        except OSError:
+            out.append((0, 0, 0))
+        else:
+            out.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 def _attach(con: duckdb.DuckDBPyConnection, path: str, *, write: bool) -> None:

@@ -31,6 +31,7 @@ from typing import Any, cast
 import duckdb
 import pandas as pd
 
+from lsr.data.store_sharing import file_version
 from lsr.flow.scenario import BASE_NAME
 
 __all__ = [
@@ -133,7 +134,20 @@ def _has_flow_tables(con: duckdb.DuckDBPyConnection) -> bool:
 
 def list_runs(path: Path, area_code: str) -> list[RunSummary]:
     """The runs for ``area_code`` and the runs with no area, newest first. Raises
-    :class:`SimulationsUnavailable` when the store or its flow tables do not exist."""
+    :class:`SimulationsUnavailable` when the store or its flow tables do not exist.
+
+    Cached per version of the store file (:func:`lsr.data.store_sharing.file_version`, read
+    before the runs): the store is opened only after a process has written to it, so that many
+    users on this page do not keep a sweep or a load from storing its results."""
+    return list(_cached_runs(str(path), file_version(path), area_code))
+
+
+@lru_cache(maxsize=32)
+def _cached_runs(path: str, version: Any, area_code: str) -> tuple[RunSummary, ...]:
+    return tuple(_read_runs(Path(path), area_code))
+
+
+def _read_runs(path: Path, area_code: str) -> list[RunSummary]:
     with _read_only(path) as con:
         if not _has_flow_tables(con):
             raise SimulationsUnavailable(f"the store {path} has no flow_runs table")
@@ -229,15 +243,8 @@ def load_run(path: Path, run_id: str, area_code: str) -> StoredRun | None:
     return stored
 
 
-def _mtime(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
-
-
 @lru_cache(maxsize=16)
-def _cached_context(path: str, mtime: int, run_id: str, area_code: str) -> dict[str, Any] | None:
+def _cached_context(path: str, version: Any, run_id: str, area_code: str) -> dict[str, Any] | None:
     from lsr.report import simulation as sim
 
     stored = load_run(Path(path), run_id, area_code)
@@ -271,8 +278,9 @@ def run_context(path: Path, run_id: str, area_code: str) -> dict[str, Any] | Non
     """Everything the run page shows (cached per store file version and run; runs are written
     once, in one transaction, and never changed)."""
     with _lock:
-        return _cached_context(str(path), _mtime(path), run_id, area_code)
+        return _cached_context(str(path), file_version(path), run_id, area_code)
 
 
 def clear_cache() -> None:
     _cached_context.cache_clear()
+    _cached_runs.cache_clear()
