@@ -322,3 +322,14 @@ def test_unreachable_scheduler_is_one_line_within_10_s(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {expected}"), result.stderr
     assert elapsed < 10, elapsed
+
+
+@pytest.mark.parametrize("command", [["areas"], ["profile", "--area", "Oxfordshire"]])
+def test_a_file_that_is_not_a_store_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    bad = tmp_path / "not-a-store.duckdb"
+    bad.write_bytes(b"not a DuckDB file " * 500)
+    result = runner.invoke(app, [*command, "--db", str(bad)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: the store {bad} could not be opened: ")

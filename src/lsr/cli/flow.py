@@ -384,9 +384,16 @@ def store_runs(db: Path | None, runs: list[Any]) -> list[str]:
         finally:
             con.close()
     except StoreBusy as exc:
-        kept = keep_unstored(runs, Path.cwd())
+        folder = Path.cwd()
+        try:
+            kept = ", ".join(map(str, keep_unstored(runs, folder)))
+        except OSError as write_error:
+            raise CommandFailed(
+                f"{exc}. The results were not stored, and could not be kept in {folder} either "
+                f"({write_error})"
+            ) from None
         raise CommandFailed(
-            f"{exc}. The results were not stored; they are kept in {', '.join(map(str, kept))}"
+            f"{exc}. The results were not stored; they are kept in {kept}"
         ) from None
 
 

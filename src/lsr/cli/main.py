@@ -148,9 +148,15 @@ def open_store(db: Path | None, *, read_only: bool = False, wait: float | None =
             built = ensure_default_store(path, progress=lambda msg: status.update(msg))
         if built:
             console.print(f"Built the default database at {path}", highlight=False)
-    if read_only:
-        return connect(path, read_only=True, wait=seconds)
-    return open_shared(path, wait=seconds)
+    import duckdb
+
+    try:
+        if read_only:
+            return connect(path, read_only=True, wait=seconds)
+        return open_shared(path, wait=seconds)
+    except duckdb.Error as exc:  # not a lock (StoreBusy): a damaged file, not a DuckDB file...
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CommandFailed(f"the store {path} could not be opened: {reason}") from None
 
 
 @app.command("init")
