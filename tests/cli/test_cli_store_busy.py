@@ -333,3 +333,9 @@ def test_a_file_that_is_not_a_store_is_one_line(tmp_path: Path, command: list[st
     assert "Traceback" not in result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: the store {bad} could not be opened: ")
+
+
+def test_init_empty_leaves_only_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "mine" / "lsr.duckdb"
+    assert runner.invoke(app, ["init", "--empty", "--db", str(db)]).exit_code == 0
+    assert sorted(p.name for p in db.parent.iterdir()) == ["lsr.duckdb"]

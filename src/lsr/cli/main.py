@@ -175,22 +175,12 @@ def init(
     if path.exists():
         raise ValueError(f"{path} already exists; remove it first to start again")
     if empty:
-        from filelock import FileLock, Timeout
+        from lsr.data.default import build_lock
 
-        from lsr.data.default import BUILD_WAIT, build_lock_path
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(build_lock_path(path))
-        try:
-            lock.acquire(timeout=BUILD_WAIT)
-        except Timeout:
-            raise StoreBusy(path, building=True) from None
-        try:
+        with build_lock(path):
             if path.exists():  # made by another process meanwhile: never replaced
                 raise ValueError(f"{path} already exists; remove it first to start again")
             connect(path).close()
-        finally:
-            lock.release()
         console.print(f"Created an empty store at {path}", highlight=False)
     else:
         open_store(path).close()

@@ -16,7 +16,8 @@ once, and an existing store is never replaced (:func:`ensure_default_store`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -95,20 +96,15 @@ def build_lock_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.build-lock")
 
 
-def ensure_default_store(
-    path: Path, *, progress: Progress | None = None, wait: float = BUILD_WAIT
-) -> bool:
-    """Build the default store at ``path`` unless it exists; returns True if it was built.
-
-    Safe when several processes start at once: one takes the lock file
-    (:func:`build_lock_path`, :mod:`filelock`) and builds; the others wait for it (at most
-    ``wait`` seconds, then :class:`~lsr.data.store.StoreBusy`), find the store there and use
-    it. The store is built in a temporary file and linked into place only if nothing is at
-    ``path``: an existing store, whoever made it, is never replaced."""
+@contextmanager
+def build_lock(
+    path: Path, *, wait: float = BUILD_WAIT, progress: Progress | None = None
+) -> Iterator[None]:
+    """Hold the lock file that lets one process at a time create the store at ``path``
+    (:func:`build_lock_path`, :mod:`filelock`), waiting at most ``wait`` seconds for another
+    process (then :class:`~lsr.data.store.StoreBusy`); the lock file is removed after."""
     from filelock import FileLock, Timeout
 
-    if path.exists():
-        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(build_lock_path(path))
     try:
@@ -121,15 +117,31 @@ def ensure_default_store(
         except Timeout:
             raise StoreBusy(path, building=True) from None
     try:
-        if path.exists():  # built by the process that held the lock before us
-            return False
-        _build_into_place(path, progress)
-        return True
+        yield
     finally:
         lock.release()
         # Leave nothing behind. Safe even if another process waits on this file: it then builds
         # again or finds the store, and a store is only ever linked into place, never replaced.
         build_lock_path(path).unlink(missing_ok=True)
+
+
+def ensure_default_store(
+    path: Path, *, progress: Progress | None = None, wait: float = BUILD_WAIT
+) -> bool:
+    """Build the default store at ``path`` unless it exists; returns True if it was built.
+
+    Safe when several processes start at once: one takes the lock (:func:`build_lock`) and
+    builds; the others wait for it (at most ``wait`` seconds, then
+    :class:`~lsr.data.store.StoreBusy`), find the store there and use it. The store is built in
+    a temporary file and linked into place only if nothing is at ``path``: an existing store,
+    whoever made it, is never replaced."""
+    if path.exists():
+        return False
+    with build_lock(path, wait=wait, progress=progress):
+        if path.exists():  # built by the process that held the lock before us
+            return False
+        _build_into_place(path, progress)
+        return True
 
 
 def _build_into_place(path: Path, progress: Progress | None) -> None:
