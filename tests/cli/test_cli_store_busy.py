@@ -302,7 +302,7 @@ def test_finished_sweep_keeps_its_results_when_the_store_stays_busy(
 @pytest.mark.parametrize(
     ("address", "expected"),
     [
-        ("tcp://127.0.0.1:9", "no Dask scheduler answered at tcp://127.0.0.1:9 within 5 s"),
+        ("tcp://127.0.0.1:9", "no Dask scheduler answered at tcp://127.0.0.1:9 within 4 s"),
         ("nonsense", "--scheduler nonsense: not a scheduler address"),
     ],
 )

@@ -40,7 +40,7 @@ DEFAULT_SEED = 20181101
 COMMIT_WAIT = 600.0
 
 #: Seconds ``--scheduler`` waits for the Dask scheduler to answer.
-SCHEDULER_TIMEOUT = 5.0
+SCHEDULER_TIMEOUT = 4.0
 
 
 def _scenario_file(name: str) -> Any:
@@ -288,14 +288,19 @@ def sweep(
 
     _check_engine(engine)
     sf = _scenario_file(scenario)
-    con = open_store(db, read_only=True)  # briefly: the areas' populations
+    client = dask_client(scheduler) if scheduler else None  # first: fail fast
     try:
-        chosen = _select_areas(area_populations(con), areas)
-    finally:
-        con.close()
-    if not chosen:
-        raise LookupError("no areas with a population aged 65+ in the store")
-    client = dask_client(scheduler) if scheduler else None
+        con = open_store(db, read_only=True)  # briefly: the areas' populations
+        try:
+            chosen = _select_areas(area_populations(con), areas)
+        finally:
+            con.close()
+        if not chosen:
+            raise LookupError("no areas with a population aged 65+ in the store")
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
     started = time.perf_counter()
     with progress_bar() as bar:
         task = bar.add_task(
