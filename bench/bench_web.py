@@ -111,6 +111,7 @@ def serve(data_dir: Path, db: str | None, port: int, args: argparse.Namespace) -
     from lsr.cli.main import app
 
     argv = ["serve", "--host", HOST, "--port", str(port), "--data-dir", str(data_dir), "--db", db]
+    argv += ["--demo"]  # the demo review and its users (opt-in since demo data needs --demo)
     argv += ["--dev"] if args.dev else ["--workers", str(args.workers)]
     app(argv)
 

@@ -109,7 +109,7 @@ def server(store: dict[str, Any], tmp_path: Path) -> Any:
     log = log_path.open("wb")
     proc = subprocess.Popen(
         [*LSR, "serve", "--port", str(port), "--data-dir", str(tmp_path / "web"),
-         "--db", str(store["path"]), "--workers", "2", "--threads", "2"],
+         "--db", str(store["path"]), "--workers", "2", "--threads", "2", "--demo"],
         stdout=log, stderr=subprocess.STDOUT, env=_env(),
     )  # fmt: skip
     deadline = time.monotonic() + 120
