@@ -274,8 +274,12 @@ def area_model(
         in_service[f"in_{name}"] = used
 
     chc = base.chc if base is not None else _default_chc(admissions, split, notes)
+    assessors = int(chc.assessors[-1].capacity) if chc.where == "hospital" else 0
     state = WarmState(
-        acute_not_fit=int(last["beds_occupied"] - last["mffd"]), **state_counts, **in_service
+        acute_not_fit=int(last["beds_occupied"] - last["mffd"]),
+        being_assessed=min(state_counts["awaiting_assessment"], assessors),
+        **state_counts,
+        **in_service,
     )
     params = FlowParameters(
         start=today + timedelta(days=1),

@@ -58,7 +58,10 @@ class WarmState:
 
     ``waiting_<service>``: medically fit in an acute bed, waiting for that service;
     ``awaiting_assessment``: medically fit, waiting for (or having) a CHC assessment in
-    hospital; ``in_<service>``: people in the service (packages in use, beds occupied)."""
+    hospital, of whom ``being_assessed`` are being assessed now (``None``: as many as there are
+    assessors at day 0; give it when comparing levers that add assessors from day 0, so that
+    the extra assessors start new assessments rather than change the state);
+    ``in_<service>``: people in the service (packages in use, beds occupied)."""
 
     acute_not_fit: int = 0
     waiting_home_care: int = 0
@@ -68,9 +71,12 @@ class WarmState:
     in_home_care: int = 0
     in_step_down: int = 0
     in_care_home: int = 0
+    being_assessed: int | None = None  # of awaiting_assessment; None: as many as assessors
 
     def __post_init__(self) -> None:
         for name, value in self.as_dict().items():
+            if name == "being_assessed" and value is None:
+                continue
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
                 raise ValueError(f"warm start {name} must be a whole number >= 0, not {value!r}")
 
@@ -239,7 +245,11 @@ def warm_inputs(
         pw = _pathways_needing_services(params.pathway_split, u("assess_pathway", n))
         stay = _service_stays(params, pw, u("assess_stay", n))
         duration = sample_duration(params.chc.duration, u("assess_fresh", n))
-        busy = min(n, int(initial_capacity[ASSESSORS]))
+        cap = int(initial_capacity[ASSESSORS])
+        busy = min(n, cap if state.being_assessed is None else state.being_assessed)
+        if busy > cap:  # more being assessed than assessors: as for an overfull service
+            changes.append((-EPS / 2, ASSESSORS, cap))
+            initial_capacity[ASSESSORS] = busy
         _, left = residual(params.chc.duration, u("assess_total", busy), u("assess_share", busy))
         duration[:busy] = left + EPS
         hospital = params.chc.where == "hospital"
