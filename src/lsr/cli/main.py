@@ -200,7 +200,7 @@ def init(
 
 def register() -> None:
     """Attach the command groups (imported here so ``lsr --help`` stays quick)."""
-    from lsr.cli import audit, flow, load, profile, spc, web
+    from lsr.cli import audit, flow, forecast, load, profile, spc, web
 
     app.add_typer(load.app, name="load")
     app.command("profile")(profile.profile)
@@ -209,6 +209,7 @@ def register() -> None:
     app.command("simulate")(flow.simulate)
     app.command("sweep")(flow.sweep)
     app.command("calibrate")(flow.calibrate)
+    app.command("forecast")(forecast.forecast)
     app.command("createadmin")(web.createadmin)
     app.command("unlock")(web.unlock)
     app.command("serve")(web.serve)

@@ -112,8 +112,12 @@ class AreaModel:
 
 
 def _row_label(frame: pd.DataFrame, i: int, offset: int) -> str:
+    """``row N (date)``: N is the row's index label + ``offset`` where the index is whole
+    numbers (a frame read from a file, perhaps filtered), its position + ``offset`` otherwise."""
+    label = frame.index[i]
+    number = int(label) if isinstance(label, int | np.integer) else i
     when = frame["date"].iloc[i] if "date" in frame.columns else ""
-    return f"row {i + offset}" + (f" ({when})" if isinstance(when, str) and when else "")
+    return f"row {number + offset}" + (f" ({when})" if isinstance(when, str) and when else "")
 
 
 def validate_daily(frame: pd.DataFrame, *, source: str = "", row_offset: int = 1) -> pd.DataFrame:
@@ -135,10 +139,7 @@ def validate_daily(frame: pd.DataFrame, *, source: str = "", row_offset: int = 1
     out["area_code"] = codes
     dates = []
     for i, value in enumerate(frame["date"]):
-        try:
-            dates.append(pd.Timestamp(str(value).strip()).date() if _known(value) else None)
-        except ValueError:
-            dates.append(None)
+        dates.append(_iso_date(value))
         if dates[-1] is None:
             raise DailyDataError(
                 f"{where}{_row_label(frame, i, row_offset)}, date: {str(value)!r} is not a date "
@@ -179,6 +180,21 @@ def validate_daily(frame: pd.DataFrame, *, source: str = "", row_offset: int = 1
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise DailyDataError(f"{where}{_row_label(frame, i, row_offset)}, date: repeated")
     return out.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def _iso_date(value: Any) -> date | None:
+    """A YYYY-MM-DD date (a midnight time after it, as spreadsheets write, is allowed)."""
+    if isinstance(value, pd.Timestamp | date):
+        return value.date() if isinstance(value, pd.Timestamp) else value
+    text = str(value).strip()
+    if len(text) > 10 and text[10:].strip(" T") in ("00:00:00", "00:00"):
+        text = text[:10]
+    if len(text) != 10:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _known(value: Any) -> bool:
