@@ -85,6 +85,18 @@ def comparison_table(result: Any) -> Table:
     return table
 
 
+#: How the flows table's note names a service that was full.
+OVERFLOW_SERVICE_WORDS = {
+    "home_care": "home care",
+    "step_down": "step-down beds",
+    "care_home": "care home beds",
+}
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def flow_table(result: Any) -> Table | None:
     """The Rich table of flows out of acute beds per scenario (None without flows)."""
     from lsr.report.simulation import flow_rows
@@ -96,16 +108,18 @@ def flow_table(result: Any) -> Table | None:
     table.add_column("Destination", style="bold")
     for name in result.scenario_names:
         table.add_column(name, justify="right")
-    left_out = False
+    left_out: list[str] = []  # services nobody was placed elsewhere from, in any scenario
     for row in rows:
         if row["key"].startswith("flow_overflow_") and all(c["total"] == "0" for c in row["cells"]):
-            left_out = True  # nobody placed elsewhere in any scenario
+            left_out.append(OVERFLOW_SERVICE_WORDS[row["key"].removeprefix("flow_overflow_")])
             continue
         cells = [f"{c['total']}\n[dim]{c['per_day']} a day[/]" for c in row["cells"]]
         label = f"[bold]{row['label']}[/]" if row["total"] else row["label"]
         table.add_row(label, *cells, end_section=row["key"] == "discharges")
     table.caption = "Patients over the period (per day below); each leaver counted once." + (
-        " No overflow placements (none placed elsewhere) in any scenario." if left_out else ""
+        f" No overflow placements from {_or(left_out)} in any scenario (rows left out)."
+        if left_out
+        else ""
     )
     return table
 
@@ -220,10 +234,7 @@ def simulate(
             + ".",
             highlight=False,
         )  # fmt: skip
-    written = render_simulation(
-        result, out, ("html", "pdf") if pdf else ("html",), observed=observed
-    )
-    (run_id,) = store_runs(
+    (run_id,) = store_runs(  # stored first: a report that cannot be written loses nothing
         db,
         [
             FlowRun(
@@ -237,9 +248,19 @@ def simulate(
             )
         ],
     )
+    console.print(f"Stored results as run {run_id}. Simulated in {elapsed:.1f} s.", highlight=False)
+    try:
+        written = render_simulation(
+            result, out, ("html", "pdf") if pdf else ("html",), observed=observed
+        )
+    except Exception as exc:  # any report failure: one line; the results are already stored
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise CommandFailed(
+            f"the report could not be written to {out} ({type(exc).__name__}: {reason}); the "
+            f"results are stored as run {run_id}"
+        ) from None
     for path in written:
         console.print(f"Wrote {path}", highlight=False)
-    console.print(f"Stored results as run {run_id}. Simulated in {elapsed:.1f} s.", highlight=False)
 
 
 def _select_areas(populations: Any, areas: str) -> list[Any]:
