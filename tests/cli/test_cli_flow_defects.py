@@ -113,3 +113,22 @@ def test_flows_table_names_overflow_per_service(store: Path, tmp_path: Path) -> 
     assert "No overflow placements from step-down beds or care home beds in any scenario" in note
     assert "No overflow placements (none placed elsewhere) in any scenario" not in note
     assert "from home care" not in note
+
+
+@pytest.mark.parametrize(("beds", "flag"), [(300, "▲▲ over 100%"), (5000, "at or below 92%")])
+def test_simulate_shows_occupancy_against_the_bed_base(
+    beds: int, flag: str, store: Path, tmp_path: Path
+) -> None:
+    """Acute occupancy as % of the scenario's beds, flagged in words and symbols per scenario."""
+    text = scenario_text().replace("acute_beds: 480 ", f"acute_beds: {beds} ")
+    result = runner.invoke(
+        app,
+        ["simulate", str(write(tmp_path, text)), "-n", "2", "--out", str(tmp_path / "r"),
+         "--db", str(store)],
+        env={"COLUMNS": "120"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = result.stdout.split("Acute bed occupancy")[1].split("Flows out of acute beds")[0]
+    assert "% of beds" in table and f"of {beds:,}" in table
+    assert table.count(flag) == 4  # every scenario
+    assert len(re.findall(r"\d+\.\d%", table)) == 4

@@ -85,6 +85,35 @@ def comparison_table(result: Any) -> Table:
     return table
 
 
+def occupancy_table(result: Any) -> Table | None:
+    """The Rich table of acute bed occupancy against the bed base, flagged above 92% and 100%
+    (None without the occupancy metric)."""
+    from lsr.report.simulation import OCCUPANCY_HIGH, occupancy_rows
+
+    rows = occupancy_rows(result)
+    if not rows:
+        return None
+    high = f"{OCCUPANCY_HIGH:.0%}"
+    table = Table(title="Acute bed occupancy (mean over replications)", show_lines=True)
+    table.add_column("Scenario", style="bold", ratio=3)
+    table.add_column("Beds occupied", justify="right", ratio=2)
+    table.add_column("% of beds", justify="right", ratio=2)
+    table.add_column(f"Days above {high} / 100%", justify="right", ratio=2)
+    for row in rows:
+        flagged = row["level"] in ("over", "high")
+        flag = f"[bold]{row['flag']}[/]" if flagged else f"[dim]{row['flag']}[/]"
+        days = f"{row['days_high']} / {row['days_over']}" + (
+            f"\n[dim]of {row['days']}[/]" if row["days"] else ""
+        )
+        table.add_row(
+            row["scenario"],
+            f"{row['occupied']}\n[dim]of {row['beds']}[/]",
+            f"{row['percent']}\n{flag}",
+            days,
+        )
+    return table
+
+
 #: How the flows table's note names a service that was full.
 OVERFLOW_SERVICE_WORDS = {
     "home_care": "home care",
@@ -207,6 +236,9 @@ def simulate(
         )
     elapsed = time.perf_counter() - started
     console.print(comparison_table(result))
+    occupancy = occupancy_table(result)
+    if occupancy is not None:
+        console.print(occupancy)
     flows = flow_table(result)
     if flows is not None:
         console.print(flows)

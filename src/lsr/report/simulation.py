@@ -52,6 +52,8 @@ __all__ = [
     "figure_svg",
     "flow_rows",
     "format_metric",
+    "occupancy_level",
+    "occupancy_rows",
     "render_simulation",
     "render_simulation_html",
     "simulation_context",
@@ -140,6 +142,76 @@ def flow_rows(result: ExperimentResult) -> list[dict[str, Any]]:
                 {"scenario": name, "total": f"{mean:,.0f}", "per_day": f"{mean / days[name]:,.1f}"}
             )
         rows.append({"key": key, "label": label, "total": key == "discharges", "cells": cells})
+    return rows
+
+
+#: Acute bed occupancy flagged: above 92% (the level NHS England asks hospitals to stay below
+#: for safe flow) and above 100% (more patients than beds).
+OCCUPANCY_HIGH = 0.92
+OCCUPANCY_OVER = 1.00
+#: The flags, in words with a symbol (never colour alone).
+OCCUPANCY_FLAGS = {
+    "over": "▲▲ over 100%",
+    "high": "▲ above 92%",
+    "ok": "at or below 92%",
+    "unknown": "no bed base set",
+}
+
+
+def occupancy_level(share: float) -> str:
+    """``over`` (above 100% of beds), ``high`` (above 92%), ``ok``, or ``unknown`` (NaN)."""
+    if share is None or math.isnan(share):
+        return "unknown"
+    if share > OCCUPANCY_OVER:
+        return "over"
+    return "high" if share > OCCUPANCY_HIGH else "ok"
+
+
+def _metric_mean(result: Any, scenario: str, metric: str) -> float:
+    try:
+        value = float(result.result(scenario, metric)["mean"])
+    except KeyError:
+        return math.nan
+    return value
+
+
+def occupancy_rows(result: Any) -> list[dict[str, Any]]:
+    """Acute bed occupancy per scenario against its bed base: mean beds occupied, the beds,
+    the mean as a % of beds with its flag (:func:`occupancy_level`) and, when the daily series is
+    there, the days whose mean occupancy was above 92% and above 100% of the beds.
+
+    The bed base is the scenario's ``acute_beds``, recovered from the summaries
+    (``acute_occupancy_mean / acute_bed_occupancy``, both means over replications of a run
+    with a fixed bed number), so stored runs need no scenario file. Empty without the
+    occupancy metric."""
+    rows: list[dict[str, Any]] = []
+    daily = getattr(result, "daily", None)
+    for name in result.scenario_names:
+        occupied = _metric_mean(result, name, "acute_occupancy_mean")
+        if math.isnan(occupied):
+            return []
+        share = _metric_mean(result, name, "acute_bed_occupancy")
+        beds = occupied / share if share > 0 else math.nan
+        level = occupancy_level(share)
+        row = {
+            "scenario": name,
+            "occupied": f"{occupied:,.1f}",
+            "beds": "–" if math.isnan(beds) else f"{round(beds):,}",
+            "percent": "–" if math.isnan(share) else f"{share:.1%}",
+            "level": level,
+            "flag": OCCUPANCY_FLAGS[level],
+            "days_high": "–",
+            "days_over": "–",
+            "days": "",
+        }
+        if daily is not None and not math.isnan(beds) and "metric" in daily.columns:
+            d = daily[(daily["scenario"] == name) & (daily["metric"] == "acute_occupied")]
+            if len(d):
+                beds_int = round(beds)
+                row["days_high"] = f"{int((d['mean'] > OCCUPANCY_HIGH * beds_int).sum()):,}"
+                row["days_over"] = f"{int((d['mean'] > OCCUPANCY_OVER * beds_int).sum()):,}"
+                row["days"] = f"{len(d):,}"
+        rows.append(row)
     return rows
 
 
@@ -402,6 +474,8 @@ def simulation_context(
         "generated_iso": generated.isoformat(),
         "comparison": comparison_rows(result),
         "flows": flow_rows(result),
+        "occupancy": occupancy_rows(result),
+        "occupancy_high": f"{OCCUPANCY_HIGH:.0%}",
         "observed": observed,
         "figures": figures,
         "cost_rows": cost_rows,
