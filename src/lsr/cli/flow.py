@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from lsr.cli.main import (
@@ -601,9 +602,13 @@ def calibrate(
             engine=engine,
             progress=progress,
         )
-    table = Table(title=f"Calibrated parameters for {name} ({code})")
-    for col in ("Parameter", "Start (scaled base case)", "Fitted", "Bounds"):
-        table.add_column(col, justify="left" if col == "Parameter" else "right")
+    table = Table(
+        title=f"Calibrated parameters for {name} ({code})",
+        caption="Start: the scenario's base case scaled to the area.",
+    )
+    table.add_column("Parameter", no_wrap=True, min_width=max(len(n) for n in names))
+    for col in ("Start", "Fitted", "Bounds"):
+        table.add_column(col, justify="right")
     for n in names:
         lo, hi = result.bounds[n]
         table.add_row(
@@ -611,20 +616,28 @@ def calibrate(
         )
     console.print(table)
     fit = Table(title=f"Fit: observed against simulated ({replications} replications)")
-    for col in ("Target", "Observed", "Simulated mean", "95% CI"):
+    for col in ("Target", "Observed", "Simulated mean", "95% CI", "Off by"):
         fit.add_column(col, justify="left" if col == "Target" else "right")
     for f in result.fits:
         pct = f.target.startswith("share")
         fmt = (lambda v: f"{v * 100:.1f}%") if pct else (lambda v: f"{v:,.2f}")
-        fit.add_row(f.label, fmt(f.observed), fmt(f.simulated), f"{fmt(f.lower)} to {fmt(f.upper)}")
+        fit.add_row(
+            f.label,
+            fmt(f.observed),
+            fmt(f.simulated),
+            f"{fmt(f.lower)} to {fmt(f.upper)}",
+            f"{f.relative_error:+.0%}",
+        )
     console.print(fit)
     for note in notes:
         console.print(f"  {note}", highlight=False)
     console.print(
-        f"{result.method}: {result.evaluations} evaluations, objective {result.objective:.4g} "
-        f"(sum of squared relative errors). {result.message}",
+        f"{result.method}: objective {result.objective:.4g} (sum of squared relative errors). "
+        f"{result.message}",
         highlight=False,
     )
+    for warning in result.warnings:
+        console.print(f"[bold]Warning:[/] {escape(warning)}", highlight=False)
     data = calibrated_scenario_data(
         sf,
         factor=factor,
