@@ -493,12 +493,16 @@ def sweep_table(result: Any, names: list[str]) -> Table:
     from lsr.flow.scenario import BASE_NAME
 
     r = result.results
-    table = Table(title="Sweep: all areas together (sum of area means)")
-    table.add_column("Scenario", style="bold")
-    table.add_column("Delayed days", justify="right")
-    table.add_column("Difference from base", justify="right")
-    table.add_column("Areas where it falls (95% CI below 0)", justify="right")
-    table.add_column("Total cost", justify="right")
+    table = Table(
+        title="Sweep: all areas together (sum of area means)",
+        caption="Change: difference from the base case. Falls in: areas where the 95% CI of "
+        "the difference in delayed days is below 0.",
+    )
+    table.add_column("Scenario", style="bold", ratio=1, min_width=16)
+    table.add_column("Delayed days", justify="right", no_wrap=True)
+    table.add_column("Change", justify="right", no_wrap=True)
+    table.add_column("Falls in", justify="right", no_wrap=True)
+    table.add_column("Total cost", justify="right", no_wrap=True)
     dd = r[r["metric"] == "delayed_days"]
     cost = r[r["metric"] == "cost_total"]
     for name in names:
