@@ -88,3 +88,16 @@ def test_chart_bins_keep_every_chart_under_altairs_limit() -> None:
             k = chart_bin_days(days, series)
             assert math.ceil(days / k) * series <= MAX_CHART_ROWS or k == 728
     assert chart_bin_days(182, 8) == 1  # the shipped example is drawn day by day
+
+
+def test_every_figure_has_a_legend_of_its_scenarios(winter: ExperimentResult) -> None:
+    """Figure 2 (delayed days by reason) had no legend: bars told apart by colour and shade
+    with nothing saying which scenario is which."""
+    html = render_simulation_html(winter)
+    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    assert len(svgs) == 3
+    for number, svg in enumerate(svgs, start=1):
+        legend = svg.split("role-legend", 1)
+        assert len(legend) == 2, f"figure {number} has no legend"
+        for name in winter.scenario_names:
+            assert f">{name}</text>" in legend[1], (number, name)

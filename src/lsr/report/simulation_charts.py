@@ -207,7 +207,7 @@ def reasons_chart(result: ExperimentResult, number: int) -> Any:
                 scale=alt.Scale(
                     domain=names, range=[1.0, 0.8, 0.65, 0.5, 0.9, 0.7, 0.55][: len(names)]
                 ),
-                legend=None,
+                title="Scenario",  # merged with the colour legend: one legend, both cues
             ),
         )
         .properties(
