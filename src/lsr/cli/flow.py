@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from lsr.cli.main import (
@@ -85,6 +86,47 @@ def comparison_table(result: Any) -> Table:
     return table
 
 
+def occupancy_table(result: Any) -> Table | None:
+    """The Rich table of acute bed occupancy against the bed base, flagged above 92% and 100%
+    (None without the occupancy metric)."""
+    from lsr.report.simulation import OCCUPANCY_HIGH, occupancy_rows
+
+    rows = occupancy_rows(result)
+    if not rows:
+        return None
+    high = f"{OCCUPANCY_HIGH:.0%}"
+    table = Table(title="Acute bed occupancy (mean over replications)", show_lines=True)
+    table.add_column("Scenario", style="bold", ratio=3)
+    table.add_column("Beds occupied", justify="right", ratio=2)
+    table.add_column("% of beds", justify="right", ratio=2)
+    table.add_column(f"Days above {high} / 100%", justify="right", ratio=2)
+    for row in rows:
+        flagged = row["level"] in ("over", "high")
+        flag = f"[bold]{row['flag']}[/]" if flagged else f"[dim]{row['flag']}[/]"
+        days = f"{row['days_high']} / {row['days_over']}" + (
+            f"\n[dim]of {row['days']}[/]" if row["days"] else ""
+        )
+        table.add_row(
+            row["scenario"],
+            f"{row['occupied']}\n[dim]of {row['beds']}[/]",
+            f"{row['percent']}\n{flag}",
+            days,
+        )
+    return table
+
+
+#: How the flows table's note names a service that was full.
+OVERFLOW_SERVICE_WORDS = {
+    "home_care": "home care",
+    "step_down": "step-down beds",
+    "care_home": "care home beds",
+}
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def flow_table(result: Any) -> Table | None:
     """The Rich table of flows out of acute beds per scenario (None without flows)."""
     from lsr.report.simulation import flow_rows
@@ -96,16 +138,18 @@ def flow_table(result: Any) -> Table | None:
     table.add_column("Destination", style="bold")
     for name in result.scenario_names:
         table.add_column(name, justify="right")
-    left_out = False
+    left_out: list[str] = []  # services nobody was placed elsewhere from, in any scenario
     for row in rows:
         if row["key"].startswith("flow_overflow_") and all(c["total"] == "0" for c in row["cells"]):
-            left_out = True  # nobody placed elsewhere in any scenario
+            left_out.append(OVERFLOW_SERVICE_WORDS[row["key"].removeprefix("flow_overflow_")])
             continue
         cells = [f"{c['total']}\n[dim]{c['per_day']} a day[/]" for c in row["cells"]]
         label = f"[bold]{row['label']}[/]" if row["total"] else row["label"]
         table.add_row(label, *cells, end_section=row["key"] == "discharges")
     table.caption = "Patients over the period (per day below); each leaver counted once." + (
-        " No overflow placements (none placed elsewhere) in any scenario." if left_out else ""
+        f" No overflow placements from {_or(left_out)} in any scenario (rows left out)."
+        if left_out
+        else ""
     )
     return table
 
@@ -193,6 +237,9 @@ def simulate(
         )
     elapsed = time.perf_counter() - started
     console.print(comparison_table(result))
+    occupancy = occupancy_table(result)
+    if occupancy is not None:
+        console.print(occupancy)
     flows = flow_table(result)
     if flows is not None:
         console.print(flows)
@@ -220,10 +267,7 @@ def simulate(
             + ".",
             highlight=False,
         )  # fmt: skip
-    written = render_simulation(
-        result, out, ("html", "pdf") if pdf else ("html",), observed=observed
-    )
-    (run_id,) = store_runs(
+    (run_id,) = store_runs(  # stored first: a report that cannot be written loses nothing
         db,
         [
             FlowRun(
@@ -237,9 +281,19 @@ def simulate(
             )
         ],
     )
+    console.print(f"Stored results as run {run_id}. Simulated in {elapsed:.1f} s.", highlight=False)
+    try:
+        written = render_simulation(
+            result, out, ("html", "pdf") if pdf else ("html",), observed=observed
+        )
+    except Exception as exc:  # any report failure: one line; the results are already stored
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise CommandFailed(
+            f"the report could not be written to {out} ({type(exc).__name__}: {reason}); the "
+            f"results are stored as run {run_id}"
+        ) from None
     for path in written:
         console.print(f"Wrote {path}", highlight=False)
-    console.print(f"Stored results as run {run_id}. Simulated in {elapsed:.1f} s.", highlight=False)
 
 
 def _select_areas(populations: Any, areas: str) -> list[Any]:
@@ -439,12 +493,16 @@ def sweep_table(result: Any, names: list[str]) -> Table:
     from lsr.flow.scenario import BASE_NAME
 
     r = result.results
-    table = Table(title="Sweep: all areas together (sum of area means)")
-    table.add_column("Scenario", style="bold")
-    table.add_column("Delayed days", justify="right")
-    table.add_column("Difference from base", justify="right")
-    table.add_column("Areas where it falls (95% CI below 0)", justify="right")
-    table.add_column("Total cost", justify="right")
+    table = Table(
+        title="Sweep: all areas together (sum of area means)",
+        caption="Change: difference from the base case. Falls in: areas where the 95% CI of "
+        "the difference in delayed days is below 0.",
+    )
+    table.add_column("Scenario", style="bold", ratio=1, min_width=16)
+    table.add_column("Delayed days", justify="right", no_wrap=True)
+    table.add_column("Change", justify="right", no_wrap=True)
+    table.add_column("Falls in", justify="right", no_wrap=True)
+    table.add_column("Total cost", justify="right", no_wrap=True)
     dd = r[r["metric"] == "delayed_days"]
     cost = r[r["metric"] == "cost_total"]
     for name in names:
@@ -548,9 +606,13 @@ def calibrate(
             engine=engine,
             progress=progress,
         )
-    table = Table(title=f"Calibrated parameters for {name} ({code})")
-    for col in ("Parameter", "Start (scaled base case)", "Fitted", "Bounds"):
-        table.add_column(col, justify="left" if col == "Parameter" else "right")
+    table = Table(
+        title=f"Calibrated parameters for {name} ({code})",
+        caption="Start: the scenario's base case scaled to the area.",
+    )
+    table.add_column("Parameter", no_wrap=True, min_width=max(len(n) for n in names))
+    for col in ("Start", "Fitted", "Bounds"):
+        table.add_column(col, justify="right")
     for n in names:
         lo, hi = result.bounds[n]
         table.add_row(
@@ -558,20 +620,28 @@ def calibrate(
         )
     console.print(table)
     fit = Table(title=f"Fit: observed against simulated ({replications} replications)")
-    for col in ("Target", "Observed", "Simulated mean", "95% CI"):
+    for col in ("Target", "Observed", "Simulated mean", "95% CI", "Off by"):
         fit.add_column(col, justify="left" if col == "Target" else "right")
     for f in result.fits:
         pct = f.target.startswith("share")
         fmt = (lambda v: f"{v * 100:.1f}%") if pct else (lambda v: f"{v:,.2f}")
-        fit.add_row(f.label, fmt(f.observed), fmt(f.simulated), f"{fmt(f.lower)} to {fmt(f.upper)}")
+        fit.add_row(
+            f.label,
+            fmt(f.observed),
+            fmt(f.simulated),
+            f"{fmt(f.lower)} to {fmt(f.upper)}",
+            f"{f.relative_error:+.0%}",
+        )
     console.print(fit)
     for note in notes:
         console.print(f"  {note}", highlight=False)
     console.print(
-        f"{result.method}: {result.evaluations} evaluations, objective {result.objective:.4g} "
-        f"(sum of squared relative errors). {result.message}",
+        f"{result.method}: objective {result.objective:.4g} (sum of squared relative errors). "
+        f"{result.message}",
         highlight=False,
     )
+    for warning in result.warnings:
+        console.print(f"[bold]Warning:[/] {escape(warning)}", highlight=False)
     data = calibrated_scenario_data(
         sf,
         factor=factor,

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich import box
 from rich.table import Table
 
 from lsr.cli.main import console, friendly_errors
@@ -136,13 +137,44 @@ def spc(
         return
     if fmt != "table":
         raise ValueError("--format must be table, csv or json")
-    table = Table(title=f"SPC: {file.name}")
-    for col in frame.columns:
-        table.add_column(str(col))
-    for row in frame.itertuples(index=False):
-        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
-    console.print(table)
+    console.print(spc_table(frame, file.name))
     console.print(f"Rule set: {result.rule_set}", highlight=False)
     console.print(f"Variation icon (last point): {result.variation_icon}", highlight=False)
     if result.assurance_icon:
         console.print(f"Assurance icon: {result.assurance_icon}", highlight=False)
+
+
+def _number(v: float) -> str:
+    return "–" if v != v else f"{v:.4g}"
+
+
+def spc_table(frame: pd.DataFrame, name: str) -> Table:
+    """The points as a table readable at 80 columns: period, value, centre, limits and the
+    point's type and rule in words (every column: ``--format csv`` or ``json``)."""
+    table = Table(
+        title=f"SPC: {name}",
+        caption="* trial limits (fewer points than a baseline); a rule = the signal's rule. "
+        "Every column, with the 2-sigma limits: --format csv or json.",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("Period", no_wrap=True)
+    table.add_column("Value", justify="right", no_wrap=True)
+    table.add_column("Centre", justify="right", no_wrap=True)
+    table.add_column("Limits", justify="right", no_wrap=True)
+    table.add_column("Point")
+    segment = None
+    for row in frame.itertuples(index=False):
+        if segment is not None and row.segment != segment:
+            table.add_section()
+        segment = row.segment
+        point = str(row.point_type).replace("special_cause_", "special cause: ")
+        point = point.replace("_", " ") + (f" ({row.rule})" if row.rule else "")
+        table.add_row(
+            str(row.period),
+            _number(row.value),
+            _number(row.centre),
+            f"{_number(row.lower_limit)} to {_number(row.upper_limit)}"
+            + ("*" if row.trial_limits else ""),
+            point,
+        )
+    return table

@@ -6,7 +6,8 @@ the sum over the targets given of the squared relative error of the simulated me
 ``replications`` runs) from the observed value. Every evaluation uses the same seeds, replication
 numbers and arrival thinning rate (common random numbers), so the objective changes only because
 the parameters change, not because of fresh noise: it is a step function of the integer
-capacities, but smooth enough for a bounded search over one or two parameters.
+capacities, flat where a capacity is so large that it causes no delays, and steep near the
+capacity where delays start: a local search from one point can stop far from the answer.
 
 Fitted parameters (default: home care capacity and acute length-of-stay mean):
 
@@ -14,16 +15,27 @@ Fitted parameters (default: home care capacity and acute length-of-stay mean):
   replaced);
 - ``acute_length_of_stay.mean``: days from admission until medically fit.
 
-One parameter: a grid of 9 values over the bounds, then :func:`scipy.optimize.minimize_scalar`
-(bounded Brent) between the grid neighbours of the best. Several: Nelder-Mead
-with bounds, on parameters scaled by their starting values. Pure: the run function is injected.
+The search is global over the bounds, and the answer is the best point evaluated, the starting
+value included, so it is never worse than the start:
+
+- one parameter: the start, a grid of :data:`GRID_POINTS` values over the bounds, a finer grid
+  of :data:`FINE_POINTS` between the evaluated neighbours of the best, then
+  :func:`scipy.optimize.minimize_scalar` (bounded Brent) between the neighbours of the best;
+- several: the start, then :func:`scipy.optimize.direct` (DIRECT, deterministic: no seed
+  needed) over the box of bounds scaled by the starting values.
+
+Capacities are whole numbers, and each value is simulated once (the objective is deterministic
+on common random numbers). A fit is **poor** when any target's simulated mean is more than
+:data:`POOR_FIT` (10%) away from the observed value; the result then carries a warning, as it
+does when a fitted value lies at a bound (the answer may be outside the bounds). Pure: the run
+function is injected.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +49,7 @@ from lsr.flow.scenario import ScenarioFile
 __all__ = [
     "CALIBRATION_PARAMETERS",
     "DEFAULT_PARAMETERS",
+    "POOR_FIT",
     "TARGETS",
     "CalibrationResult",
     "Fit",
@@ -58,6 +71,14 @@ CALIBRATION_PARAMETERS: tuple[str, ...] = (
     "acute_length_of_stay.mean",
 )
 DEFAULT_PARAMETERS: tuple[str, ...] = ("services.home_care.capacity", "acute_length_of_stay.mean")
+#: Points of the coarse grid over the bounds (one parameter), and of the finer grid between the
+#: neighbours of the best.
+GRID_POINTS = 13
+FINE_POINTS = 7
+#: A fit is poor when a target's simulated mean is more than this (relative) off the observed.
+POOR_FIT = 0.10
+#: A fitted value within this share of the range from a bound is "at the bound".
+AT_BOUND = 0.01
 
 
 def current_value(params: FlowParameters, name: str) -> float:
@@ -120,6 +141,11 @@ class Fit:
     lower: float
     upper: float
 
+    @property
+    def relative_error(self) -> float:
+        """(simulated - observed) / observed."""
+        return (self.simulated - self.observed) / self.observed
+
 
 @dataclass
 class CalibrationResult:
@@ -135,6 +161,13 @@ class CalibrationResult:
     success: bool
     message: str
     parameters: FlowParameters  # the calibrated parameters
+    start_objective: float = math.nan  # the objective at the starting values
+    warnings: list[str] = field(default_factory=list)  # poor fit, value at a bound
+
+    @property
+    def poor(self) -> bool:
+        """Whether any target is more than :data:`POOR_FIT` off (see :func:`fit_warnings`)."""
+        return any(abs(f.relative_error) > POOR_FIT for f in self.fits)
 
 
 def calibrate(
@@ -178,55 +211,63 @@ def calibrate(
         max_rate = experiment_max_rate([params])
         run_fn = _runner(engine, max_rate)
     evaluations = 0
+    seen: dict[tuple[float, ...], float] = {}  # values (capacities rounded) -> objective
+
+    def key_of(values: dict[str, float]) -> tuple[float, ...]:
+        return tuple(
+            float(math.floor(values[n] + 0.5)) if "capacity" in n else float(values[n])
+            for n in names
+        )
 
     def objective_of(values: dict[str, float]) -> float:
         nonlocal evaluations
+        key = key_of(values)
+        if key in seen:  # a capacity rounds to one already simulated: same objective
+            return seen[key]
+        if evaluations >= max_evaluations and seen:
+            raise _BudgetSpent
         sim = simulate_targets(with_values(params, values), targets, run_fn, seed, replications)
         evaluations += 1
         value = float(sum(((np.mean(sim[t]) - observed[t]) / observed[t]) ** 2 for t in targets))
+        seen[key] = value
         if progress is not None:
             progress(evaluations, value)
         return value
 
+    start_objective = objective_of(start)
     if len(names) == 1:
-        # A coarse grid first (the objective can be flat far from the answer, e.g. when a
-        # capacity is so large that it no longer causes delays), then bounded Brent between the
-        # grid points either side of the best one.
         (n,) = names
-        lo, hi = bounds[n]
-        grid = np.linspace(lo, hi, 9)
-        values = [objective_of({n: float(x)}) for x in grid]
-        best = int(np.argmin(values))
-        a, b = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-        xatol = 0.5 if "capacity" in n else 1e-3 * start[n]
-        res = optimize.minimize_scalar(
-            lambda x: objective_of({n: float(x)}),
-            bounds=(float(a), float(b)),
-            method="bounded",
-            options={"xatol": xatol, "maxiter": max(1, max_evaluations - len(grid))},
+        method = (
+            f"start, grid of {GRID_POINTS}, finer grid of {FINE_POINTS}, then bounded Brent "
+            "(scipy.optimize.minimize_scalar)"
         )
-        fitted = {n: float(res.x) if res.fun <= values[best] else float(grid[best])}
-        method = "grid of 9 then minimize_scalar (bounded Brent)"
-        success, message = bool(res.success), str(res.message)
+        search: Callable[[], tuple[bool, str]] = lambda: _search_one(  # noqa: E731
+            lambda x: objective_of({n: x}),
+            bounds[n],
+            xatol=0.5 if "capacity" in n else 1e-3 * start[n],
+            budget=max_evaluations,
+            seen_x=lambda: {k[0]: v for k, v in seen.items()},
+        )
     else:
+        method = "DIRECT global search (scipy.optimize.direct)"
         scale = np.array([start[n] for n in names])
-        x0 = np.ones(len(names))
         scaled_bounds = [(bounds[n][0] / start[n], bounds[n][1] / start[n]) for n in names]
-        simplex = np.vstack([x0] + [x0 + 0.1 * np.eye(len(names))[i] for i in range(len(names))])
-        res = optimize.minimize(
-            lambda x: objective_of(dict(zip(names, (x * scale).tolist(), strict=True))),
-            x0,
-            method="Nelder-Mead",
-            bounds=scaled_bounds,
-            options={
-                "initial_simplex": simplex,
-                "maxfev": max_evaluations,
-                "xatol": 1e-3,
-                "fatol": 1e-5,
-            },
-        )
-        fitted = dict(zip(names, (np.asarray(res.x) * scale).tolist(), strict=True))
-        method, success, message = "Nelder-Mead (bounded)", bool(res.success), str(res.message)
+
+        def search() -> tuple[bool, str]:
+            res = optimize.direct(
+                lambda x: objective_of(dict(zip(names, (x * scale).tolist(), strict=True))),
+                scaled_bounds,
+                maxfun=max_evaluations,
+                locally_biased=True,
+            )
+            return bool(res.success), str(res.message)
+
+    try:
+        success, message = search()
+    except _BudgetSpent:  # the budget is a hard limit: stop with the best point so far
+        success, message = False, f"the budget of {max_evaluations} evaluations was spent"
+    best_key = min(seen, key=lambda k: (seen[k], k != key_of(start)))  # ties: keep the start
+    fitted = dict(zip(names, best_key, strict=True))
     for n in names:
         if "capacity" in n:
             fitted[n] = float(math.floor(fitted[n] + 0.5))
@@ -239,6 +280,14 @@ def calibrate(
             Fit(t, TARGETS[t], observed[t], p.mean, p.mean - p.half_width, p.mean + p.half_width)
         )
     objective = float(sum(((f.simulated - f.observed) / f.observed) ** 2 for f in fits))
+    kept_start = key_of(fitted) == key_of(start)
+    message = (
+        f"Best of {evaluations} evaluations"
+        + (", the starting values (nothing evaluated fitted better)" if kept_start else "")
+        + f"; objective at the start {start_objective:.4g}"
+        + ("" if success else f" (the search stopped: {message})")
+        + "."
+    )
     return CalibrationResult(
         values=fitted,
         start=start,
@@ -250,7 +299,79 @@ def calibrate(
         success=success,
         message=message,
         parameters=calibrated,
+        start_objective=start_objective,
+        warnings=fit_warnings(fits, fitted, bounds),
     )
+
+
+def fit_warnings(
+    fits: Sequence[Fit], fitted: dict[str, float], bounds: dict[str, tuple[float, float]]
+) -> list[str]:
+    """One line per problem: a target more than :data:`POOR_FIT` off (a poor fit), a fitted
+    value at a bound (the best value may lie outside the bounds)."""
+    out = []
+    off = [f for f in fits if abs(f.relative_error) > POOR_FIT]
+    if off:
+        parts = ", ".join(
+            f"{f.target} simulated {f.simulated:.4g} against observed {f.observed:.4g} "
+            f"({f.relative_error:+.0%})"
+            for f in off
+        )
+        out.append(
+            f"Poor fit (a target more than {POOR_FIT:.0%} off): {parts}. Fit more parameters, "
+            "or check the observed data and the scenario."
+        )
+    for n, value in fitted.items():
+        lo, hi = bounds[n]
+        if min(value - lo, hi - value) <= AT_BOUND * (hi - lo):
+            out.append(
+                f"{n} = {value:,.4g} is at a bound ({lo:,.4g} to {hi:,.4g}): the best value "
+                "may lie outside; widen the bounds or check the scenario."
+            )
+    return out
+
+
+class _BudgetSpent(Exception):
+    """The evaluation budget is spent: the search stops with the best point so far."""
+
+
+def _search_one(
+    f: Callable[[float], float],
+    bounds: tuple[float, float],
+    *,
+    xatol: float,
+    budget: int,
+    seen_x: Callable[[], dict[float, float]],
+) -> tuple[bool, str]:
+    """Search one parameter over ``bounds``: a coarse grid, a finer grid between the evaluated
+    neighbours of the best point, then bounded Brent between its neighbours. ``seen_x`` gives
+    every point evaluated so far (the start included) with its objective; the caller keeps
+    the best. Returns whether Brent converged, and its message."""
+    lo, hi = bounds
+
+    def bracket() -> tuple[float, float]:
+        pts = sorted(seen_x().items())
+        xs = [x for x, _ in pts]
+        i = min(range(len(pts)), key=lambda j: pts[j][1])
+        return max(lo, xs[max(i - 1, 0)]), min(hi, xs[min(i + 1, len(xs) - 1)])
+
+    for x in np.linspace(lo, hi, GRID_POINTS):
+        f(float(x))
+    a, b = bracket()
+    for x in np.linspace(a, b, FINE_POINTS + 2)[1:-1]:
+        f(float(x))
+    a, b = bracket()
+    left = budget - len(seen_x())
+    success, message = True, "the grids bracketed the best point to within the tolerance"
+    if b - a > 2 * xatol and left > 0:
+        res = optimize.minimize_scalar(
+            lambda x: f(float(x)),
+            bounds=(a, b),
+            method="bounded",
+            options={"xatol": xatol, "maxiter": left},
+        )
+        success, message = bool(res.success), str(res.message)
+    return success, message
 
 
 def _runner(engine: str, max_rate: float) -> RunFunction:

@@ -1,33 +1,20 @@
 """The flow-model simulation report: a self-contained, accessible HTML page (and optional PDF).
 
-Figures (Altair, rendered to SVG by :mod:`vl_convert`), each with a text alternative
-(``role="img"``, ``aria-label``, ``<title>``/``<desc>``) and a data table with a caption and
-``th scope``:
-
-1. delayed patients in acute beds each day, per scenario, mean with a 5%-95% band over
-   replications;
-2. delayed days by reason, per scenario;
-3. mean daily occupancy of each downstream service, per scenario;
-4.-6. when an area is given (:class:`ObservedArea`), one figure per profile indicator the
-   model reproduces (delayed transfers of care per 100,000 adults, stays over 7 days, 30-day
-   readmissions): the area's observed monthly series as ``lsr profile`` shows it, and each
-   scenario's simulated monthly values (mean, 5%-95% band) on the same time axis.
-
-Scenarios are told apart by colour *and* line dash (never colour alone). Costs are shown with
-their sources. The comparison table and the table of flows out of acute beds are shared with the
-command line (:func:`comparison_rows`, :func:`flow_rows`).
+Figures (:mod:`lsr.report.simulation_charts`), each with a text alternative (``role="img"``,
+``aria-label``, ``<title>``/``<desc>``) and a data table with a caption and ``th scope``. Costs
+are shown with their sources. The comparison table, the acute bed occupancy table and the table
+of flows out of acute beds are shared with the command line (:func:`comparison_rows`,
+:func:`occupancy_rows`, :func:`flow_rows`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import pandas as pd
 from markupsafe import Markup
 
@@ -36,10 +23,24 @@ from lsr.flow.experiment import METRICS, PROFILE_INDICATORS, ExperimentResult, M
 from lsr.flow.outputs import FLOW_COLUMNS
 from lsr.flow.parameters import SERVICES
 from lsr.flow.scenario import BASE_NAME
-from lsr.report.charts import SYNTHETIC_RED
 from lsr.report.render import check_formats, template_environment, write_report
 from lsr.report.sentences import SYNTHETIC_LABEL
-from lsr.report.svg import accessible_svg, vega_svg
+from lsr.report.simulation_charts import (
+    REASONS,
+    SCENARIO_COLOURS,
+    SERVICE_LABELS,
+    ObservedArea,
+    _daily,
+    _indicator_frames,
+    _observed_label,
+    _reason_frame,
+    _window_start,
+    delayed_chart,
+    figure_svg,
+    indicator_comparison_chart,
+    occupancy_chart,
+    reasons_chart,
+)
 
 __all__ = [
     "FLOW_LABELS",
@@ -47,31 +48,17 @@ __all__ = [
     "SCENARIO_COLOURS",
     "ObservedArea",
     "comparison_rows",
+    "delayed_chart",
+    "figure_svg",
     "flow_rows",
     "format_metric",
+    "occupancy_level",
+    "occupancy_rows",
     "render_simulation",
     "render_simulation_html",
     "simulation_context",
 ]
 
-#: Line colours for scenarios (NHS identity colours, each at least 4.5:1 on white).
-SCENARIO_COLOURS = ("#005eb8", "#d5281b", "#007f3b", "#330072", "#7c2855", "#425563", "#003087")
-SCENARIO_DASHES = ([1, 0], [8, 4], [2, 3], [12, 3, 3, 3], [4, 2], [1, 0], [8, 4])
-
-#: National DToC reason codes used by the model, with their meanings.
-REASONS: dict[str, str] = {
-    "A": "A: completion of assessment",
-    "C": "C: further non-acute NHS care",
-    "Di": "Di: residential home placement",
-    "Dii": "Dii: nursing home placement",
-    "E": "E: care package in own home",
-    "G": "G: patient or family choice",
-}
-SERVICE_LABELS = {
-    "home_care": "Home care / reablement packages (pathway 1)",
-    "step_down": "Step-down beds (pathway 2)",
-    "care_home": "Care home beds (pathway 3)",
-}
 #: Destinations of patients leaving acute beds (totals ``flow_<dest>``), then readmissions.
 FLOW_LABELS: dict[str, str] = {
     "flow_home": "Home without new support (pathway 0)",
@@ -84,30 +71,12 @@ FLOW_LABELS: dict[str, str] = {
     "flow_readmitted": "Emergency readmissions arriving",
 }
 assert set(FLOW_LABELS) == set(FLOW_COLUMNS)
-WIDTH = 620
-HEIGHT = 260
-FONT = "DejaVu Sans, Arial, sans-serif"
-TEXT = "#212b32"
-#: Colour of an area's observed series (the scenarios use SCENARIO_COLOURS).
-OBSERVED_COLOUR = TEXT
 MODEL_COVERAGE = (
     "The model covers emergency admissions of people aged 65 and over only, while the delayed "
     "transfers of care rate counts delays of all adults aged 18 and over, so the simulated rate "
     "counts only part of what the observed rate counts (a scenario calibrated to the area with "
     "lsr calibrate absorbs the difference in its fitted capacities)."
 )
-
-
-@dataclass(frozen=True)
-class ObservedArea:
-    """An area's observed monthly series of the profile indicators the model reproduces.
-
-    ``series`` has columns ``indicator, period, value, suppressed, synthetic, source`` (as
-    :func:`lsr.data.flow_store.observed_indicator_series` returns them)."""
-
-    code: str
-    name: str
-    series: pd.DataFrame
 
 
 def format_metric(metric: Metric, value: float, *, signed: bool = False) -> str:
@@ -176,279 +145,74 @@ def flow_rows(result: ExperimentResult) -> list[dict[str, Any]]:
     return rows
 
 
-# --------------------------------------------------------------------------------------------
-# Charts
-# --------------------------------------------------------------------------------------------
-
-
-def _scenario_scales(names: list[str]) -> tuple[alt.Scale, alt.Scale]:
-    colours = [SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i in range(len(names))]
-    dashes = [SCENARIO_DASHES[i % len(SCENARIO_DASHES)] for i in range(len(names))]
-    return alt.Scale(domain=names, range=colours), alt.Scale(domain=names, range=dashes)
-
-
-def _title(text: str, subtitle: str) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=[subtitle], anchor="start", color=TEXT)
-
-
-def _finish(chart: Any) -> Any:
-    return (
-        chart.configure(font=FONT)
-        .configure_axis(labelColor=TEXT, titleColor=TEXT)
-        .configure_legend(labelColor=TEXT, titleColor=TEXT, labelLimit=320, symbolStrokeWidth=2)
-        .configure_header(labelColor=TEXT, titleColor=TEXT)
-    )
-
-
-def _daily(result: ExperimentResult, metric: str) -> pd.DataFrame:
-    d = result.daily[result.daily["metric"] == metric].copy()
-    d["date"] = pd.to_datetime(d["date"])
-    return d
-
-
-def delayed_chart(result: ExperimentResult, number: int) -> Any:
-    """Figure: delayed patients in acute beds each day, mean and 5%-95% band per scenario."""
-    names = result.scenario_names
-    colour, dash = _scenario_scales(names)
-    d = _daily(result, "acute_delayed")
-    x = alt.X("date:T", title="Date", axis=alt.Axis(format="%d %b %Y", labelAngle=-45))
-    band = (
-        alt.Chart(d)
-        .mark_area(opacity=0.12)
-        .encode(
-            x=x,
-            y=alt.Y("p05:Q", title="Delayed patients in acute beds"),
-            y2="p95:Q",
-            fill=alt.Fill("scenario:N", scale=colour, legend=None),
-        )
-    )
-    lines = (
-        alt.Chart(d)
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=x,
-            y="mean:Q",
-            color=alt.Color("scenario:N", scale=colour, title="Scenario"),
-            strokeDash=alt.StrokeDash("scenario:N", scale=dash, title="Scenario"),
-        )
-    )
-    title = _title(
-        f"Figure {number}: delayed patients in acute beds each day",
-        f"Mean over {result.replications} replications; shaded: 5% to 95% of replications",
-    )
-    chart = alt.layer(band, lines, title=title).resolve_legend(fill="independent")
-    return _finish(chart.properties(width=WIDTH, height=HEIGHT))
-
-
-def _reason_frame(result: ExperimentResult) -> pd.DataFrame:
-    rows = []
-    for name in result.scenario_names:
-        for code, label in REASONS.items():
-            key = f"delayed_days_{code}"
-            if key in set(result.results["metric"]):
-                rows.append(
-                    {"scenario": name, "reason": label, "days": result.result(name, key)["mean"]}
-                )
-    return pd.DataFrame(rows)
-
-
-def reasons_chart(result: ExperimentResult, number: int) -> Any:
-    """Figure: mean delayed days by reason, per scenario (grouped bars)."""
-    names = result.scenario_names
-    colour, _ = _scenario_scales(names)
-    d = _reason_frame(result)
-    chart = (
-        alt.Chart(d)
-        .mark_bar(stroke=TEXT, strokeWidth=0.5)
-        .encode(
-            x=alt.X("reason:N", title="Reason for delay", sort=list(REASONS.values())),
-            xOffset=alt.XOffset("scenario:N", sort=names),
-            y=alt.Y("days:Q", title="Delayed days over the period (mean)"),
-            color=alt.Color("scenario:N", scale=colour, title="Scenario"),
-            opacity=alt.Opacity(
-                "scenario:N",
-                scale=alt.Scale(
-                    domain=names, range=[1.0, 0.8, 0.65, 0.5, 0.9, 0.7, 0.55][: len(names)]
-                ),
-                legend=None,
-            ),
-        )
-        .properties(
-            width=WIDTH,
-            height=HEIGHT,
-            title=_title(
-                f"Figure {number}: delayed days by reason",
-                f"Mean over {result.replications} replications, by national reason code",
-            ),
-        )
-    )
-    return _finish(chart)
-
-
-def occupancy_chart(result: ExperimentResult, number: int) -> Any:
-    """Figure: mean daily occupancy of each downstream service, per scenario."""
-    names = result.scenario_names
-    colour, dash = _scenario_scales(names)
-    frames = []
-    for service in SERVICES:
-        d = _daily(result, f"{service}_occupied")
-        d["service"] = SERVICE_LABELS[service]
-        frames.append(d)
-    d = pd.concat(frames, ignore_index=True)
-    chart = (
-        alt.Chart(d)
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=alt.X(
-                "date:T",
-                title="Date",
-                axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 1}),
-            ),
-            y=alt.Y("mean:Q", title="Places in use (mean)", scale=alt.Scale(zero=False)),
-            color=alt.Color("scenario:N", scale=colour, title="Scenario"),
-            strokeDash=alt.StrokeDash("scenario:N", scale=dash, title="Scenario"),
-        )
-        .properties(width=WIDTH, height=130)
-        .facet(
-            row=alt.Row(
-                "service:N",
-                title=None,
-                sort=[SERVICE_LABELS[s] for s in SERVICES],
-                header=alt.Header(labelOrient="top", labelAnchor="start", labelFontWeight="bold"),
-            ),
-            title=_title(
-                f"Figure {number}: occupancy of community services",
-                f"Mean places in use each day over {result.replications} replications",
-            ),
-        )
-        .resolve_scale(y="independent")
-    )
-    return _finish(chart)
-
-
-#: Short axis titles of the profile indicators drawn beside the simulation.
-INDICATOR_AXIS = {
-    "dtoc_18": "Delayed beds a day per 100,000 aged 18+",
-    "long_stays_65": "% of stays over 7 days",
-    "readmissions_30d_65": "% readmitted within 30 days",
+#: Acute bed occupancy flagged: above 92% (the level NHS England asks hospitals to stay below
+#: for safe flow) and above 100% (more patients than beds).
+OCCUPANCY_HIGH = 0.92
+OCCUPANCY_OVER = 1.00
+#: The flags, in words with a symbol (never colour alone).
+OCCUPANCY_FLAGS = {
+    "over": "▲▲ over 100%",
+    "high": "▲ above 92%",
+    "ok": "at or below 92%",
+    "unknown": "no bed base set",
 }
-#: The charts show observed months from this many months before the simulated period (the
-#: data tables show every month).
-OBSERVED_MONTHS_BEFORE = 24
 
 
-def _window_start(result: ExperimentResult) -> pd.Timestamp:
-    """First month drawn: ``OBSERVED_MONTHS_BEFORE`` months before the simulated start."""
-    start = pd.Timestamp(pd.to_datetime(result.daily["date"]).min()).to_period("M")
-    return (start - OBSERVED_MONTHS_BEFORE).to_timestamp()
+def occupancy_level(share: float) -> str:
+    """``over`` (above 100% of beds), ``high`` (above 92%), ``ok``, or ``unknown`` (NaN)."""
+    if share is None or math.isnan(share):
+        return "unknown"
+    if share > OCCUPANCY_OVER:
+        return "over"
+    return "high" if share > OCCUPANCY_HIGH else "ok"
 
 
-def _observed_label(observed: ObservedArea, synthetic: bool) -> str:
-    return f"Observed: {observed.name}" + (" (SYNTHETIC)" if synthetic else "")
+def _metric_mean(result: Any, scenario: str, metric: str) -> float:
+    try:
+        value = float(result.result(scenario, metric)["mean"])
+    except KeyError:
+        return math.nan
+    return value
 
 
-def _indicator_frames(
-    result: ExperimentResult, observed: ObservedArea, indicator: str
-) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
-    """The observed series (``period, value``; suppressed values NaN), the simulated monthly
-    bands (``scenario, month, mean, p05, p95, days``) and whether the observed is synthetic.
-    The simulated DToC rate is left out when the adult population is not set."""
-    obs = observed.series[observed.series["indicator"] == indicator].copy()
-    obs["period"] = pd.to_datetime(obs["period"])
-    obs.loc[obs["suppressed"].astype(bool), "value"] = math.nan
-    synthetic = bool(obs["synthetic"].any()) if len(obs) else False
-    m = result.monthly
-    if m.empty or (indicator == "dtoc_18" and not result.adult_population > 0):
-        sim = pd.DataFrame(columns=["scenario", "month", "mean", "p05", "p95", "days"])
-    else:
-        sim = m[(m["indicator"] == indicator) & m["mean"].notna()].copy()
-        sim["month"] = pd.to_datetime(sim["month"])
-    return obs, sim, synthetic
+def occupancy_rows(result: Any) -> list[dict[str, Any]]:
+    """Acute bed occupancy per scenario against its bed base: mean beds occupied, the beds,
+    the mean as a % of beds with its flag (:func:`occupancy_level`) and, when the daily series is
+    there, the days whose mean occupancy was above 92% and above 100% of the beds.
 
-
-def indicator_comparison_chart(
-    result: ExperimentResult, number: int, *, observed: ObservedArea, indicator: str
-) -> Any:
-    """Figure: an area's observed monthly series of a profile indicator and each scenario's
-    simulated monthly values (mean, 5%-95% band over replications), on one time axis."""
-    ind = get_indicator(indicator)
-    obs, sim, synthetic = _indicator_frames(result, observed, indicator)
-    names = result.scenario_names
-    obs_label = _observed_label(observed, synthetic)
-    domain = [obs_label, *names]
-    colours = [
-        OBSERVED_COLOUR,
-        *(SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i in range(len(names))),
-    ]
-    dashes = [[1, 0], *(SCENARIO_DASHES[i % len(SCENARIO_DASHES)] for i in range(len(names)))]
-    colour = alt.Scale(domain=domain, range=colours)
-    dash = alt.Scale(domain=domain, range=dashes)
-    first = _window_start(result)
-    cut = bool((obs["period"] < first).any())
-    obs = obs[obs["period"] >= first]
-    lines = pd.concat(
-        [
-            pd.DataFrame({"series": obs_label, "date": obs["period"], "value": obs["value"]}),
-            pd.DataFrame({"series": sim["scenario"], "date": sim["month"], "value": sim["mean"]}),
-        ],
-        ignore_index=True,
-    )
-    x = alt.X("date:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-45))
-    y_title = INDICATOR_AXIS[indicator]
-    layers: list[Any] = []
-    if len(sim):
-        layers.append(
-            alt.Chart(sim.rename(columns={"scenario": "series", "month": "date"}))
-            .mark_area(opacity=0.15)
-            .encode(
-                x=x,
-                y=alt.Y("p05:Q", title=y_title),
-                y2="p95:Q",
-                fill=alt.Fill("series:N", scale=colour, legend=None),
-            )
-        )
-    layers.append(
-        alt.Chart(lines)
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=x,
-            y=alt.Y("value:Q", title=y_title),
-            color=alt.Color("series:N", scale=colour, title="Series"),
-            strokeDash=alt.StrokeDash("series:N", scale=dash, title="Series"),
-        )
-    )
-    layers.append(  # a dot on every month (a lone month still shows); no legend of its own
-        alt.Chart(lines)
-        .mark_circle(size=30, opacity=1)
-        .encode(
-            x=x,
-            y=alt.Y("value:Q", title=y_title),
-            fill=alt.Fill("series:N", scale=colour, legend=None),
-        )
-    )
-    subtitle = [
-        f"Observed: {observed.name}, monthly, from the profile store"
-        + (f" (from {first:%b %Y}; the data table has every month)" if cut else ""),
-        f"Simulated: mean over {result.replications} replications; shaded: 5% to 95% of "
-        "replications",
-    ]
-    if synthetic:
-        subtitle = [f"SYNTHETIC DATA — {SYNTHETIC_LABEL.split('—')[1].strip()}", *subtitle]
-    title = alt.TitleParams(
-        text=f"Figure {number}: {ind.name}, observed and simulated",
-        subtitle=subtitle,
-        subtitleColor=SYNTHETIC_RED if synthetic else TEXT,
-        subtitleFontWeight="bold" if synthetic else "normal",
-        anchor="start",
-        color=TEXT,
-    )
-    chart = alt.layer(*layers, title=title).resolve_legend(fill="independent")
-    return _finish(chart.properties(width=WIDTH, height=HEIGHT))
-
-
-def figure_svg(chart: Any, prefix: str, label: str, title: str) -> Markup:
-    """Render a chart to accessible SVG markup with ids unique to ``prefix``."""
-    return accessible_svg(vega_svg(chart.to_dict(), prefix), label, title, prefix)
+    The bed base is the scenario's ``acute_beds``, recovered from the summaries
+    (``acute_occupancy_mean / acute_bed_occupancy``, both means over replications of a run
+    with a fixed bed number), so stored runs need no scenario file. Empty without the
+    occupancy metric."""
+    rows: list[dict[str, Any]] = []
+    daily = getattr(result, "daily", None)
+    for name in result.scenario_names:
+        occupied = _metric_mean(result, name, "acute_occupancy_mean")
+        if math.isnan(occupied):
+            return []
+        share = _metric_mean(result, name, "acute_bed_occupancy")
+        beds = occupied / share if share > 0 else math.nan
+        level = occupancy_level(share)
+        row = {
+            "scenario": name,
+            "occupied": f"{occupied:,.1f}",
+            "beds": "–" if math.isnan(beds) else f"{round(beds):,}",
+            "percent": "–" if math.isnan(share) else f"{share:.1%}",
+            "level": level,
+            "flag": OCCUPANCY_FLAGS[level],
+            "days_high": "–",
+            "days_over": "–",
+            "days": "",
+        }
+        if daily is not None and not math.isnan(beds) and "metric" in daily.columns:
+            d = daily[(daily["scenario"] == name) & (daily["metric"] == "acute_occupied")]
+            if len(d):
+                beds_int = round(beds)
+                row["days_high"] = f"{int((d['mean'] > OCCUPANCY_HIGH * beds_int).sum()):,}"
+                row["days_over"] = f"{int((d['mean'] > OCCUPANCY_OVER * beds_int).sum()):,}"
+                row["days"] = f"{len(d):,}"
+        rows.append(row)
+    return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -710,6 +474,8 @@ def simulation_context(
         "generated_iso": generated.isoformat(),
         "comparison": comparison_rows(result),
         "flows": flow_rows(result),
+        "occupancy": occupancy_rows(result),
+        "occupancy_high": f"{OCCUPANCY_HIGH:.0%}",
         "observed": observed,
         "figures": figures,
         "cost_rows": cost_rows,

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from lsr.report.simulation import occupancy_rows
 from lsr.web.plan import simulations
 from lsr.web.plan.indicators import store_path
 from lsr.web.plan.store_busy import store_busy_page
@@ -40,4 +41,9 @@ def simulation_detail(request: HttpRequest, review_id: int, run_id: str) -> Http
         context = None
     if context is None:
         raise Http404("No such simulation run for this review's area")
-    return render(request, "plan/simulation_detail.html", {"review": review, **context})
+    occupancy = occupancy_rows(context["stored"])  # acute beds occupied against the bed base
+    return render(
+        request,
+        "plan/simulation_detail.html",
+        {"review": review, "occupancy": occupancy, **context},
+    )
