@@ -145,7 +145,20 @@ def test_four_is_suppressed_five_is_not() -> None:
     five = ra.cells([Rating("A", "B", "t", 3)] * 5, ("A", "B"), ("t",))[0]
     assert four.suppressed and four.n is None
     assert not five.suppressed and five.n == 5 and five.low == five.high == 3
-    assert ra.respondent_counts({"A": 4, "B": 5, "C": 0}) == {"A": None, "B": 5, "C": 0}
+    assert ra.respondent_counts({"A": 4, "B": 5, "C": 0}) == ({"A": None, "B": None, "C": 0}, 9)
+
+
+@given(st.dictionaries(st.sampled_from("ABCDEF"), st.integers(0, 30), min_size=1))
+def test_respondent_counts_never_reveal_a_count_below_five(counts: dict[str, int]) -> None:
+    """Primary and secondary suppression: no count from 1 to 4 is published or can be got by
+    subtracting the published counts from the published total."""
+    shown, total = ra.respondent_counts(counts)
+    for org, n in shown.items():
+        assert n is None or (n == counts[org] and not 1 <= n < 5)
+    hidden = [counts[o] for o, n in shown.items() if n is None]
+    if total is not None:
+        assert total == sum(counts.values())
+        assert len(hidden) != 1, "one hidden count would be the total minus the others"
 
 
 @pytest.mark.parametrize("bad", [0, 6, -1, True, 2.5, "3"])

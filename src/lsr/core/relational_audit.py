@@ -255,6 +255,15 @@ def changes(
     return out
 
 
-def respondent_counts(counts: Mapping[str, int]) -> dict[str, int | None]:
-    """Respondents per organisation, each published only if 0 or at least 5."""
-    return {org: published_count(n) for org, n in counts.items()}
+def respondent_counts(counts: Mapping[str, int]) -> tuple[dict[str, int | None], int | None]:
+    """Respondents per organisation and in all, each published only if 0 or at least 5, with
+    the total published: when exactly one organisation's count is suppressed, the smallest
+    other non-zero count is suppressed too (*secondary suppression*), else the total minus
+    the published counts would give it."""
+    out = {org: published_count(n) for org, n in counts.items()}
+    hidden = [org for org, n in out.items() if n is None]
+    if len(hidden) == 1:
+        others = sorted((n, org) for org, n in counts.items() if org not in hidden and n > 0)
+        if others:
+            out[others[0][1]] = None
+    return out, published_count(sum(counts.values()))
