@@ -374,7 +374,7 @@ def sparse_round(demo: Review) -> AuditRound:
             round=r, rater=orgs["OH"], rated=orgs["OCC"], scores={"Trust": 4}
         )
     AccessCode.objects.bulk_create(
-        AccessCode(round=r, organisation=orgs[k], digest=f"{k}{i:062d}", used=True)
+        AccessCode(round=r, organisation=orgs[k], digest=f"{k}-{i}".ljust(64, "x"), used=True)
         for k, n in (("OCC", 4), ("OUH", 6), ("OH", 6))
         for i in range(n)
     )
