@@ -1,7 +1,10 @@
 """A separate process for the relational audit's race test: ``setup`` (migrate, create a round
-open today with one code; prints the code) or ``submit CODE GO_FILE`` (wait until GO_FILE
+open today with one code; prints the code) or ``submit CODE RATED GO_FILE N`` (wait until GO_FILE
 exists, then send the survey's answer form with CODE through the real application, middleware
-included; prints the HTTP status). The database is the one the environment names, as for
+included, from client address 127.0.0.N; prints the HTTP status). Inside the submission's
+transaction, the worker waits a second after reading the code as unused and before marking it
+used, so that every process has read it unused before any marks it: the race is certain, not
+left to timing. The database is the one the environment names, as for
 ``lsr serve``."""
 
 from __future__ import annotations
@@ -44,10 +47,20 @@ def setup() -> str:
     return f"{issue_codes(r, a, 1, None)[0]} {b.pk}"
 
 
-def submit(code: str, rated: str, go: Path) -> int:
+def submit(code: str, rated: str, go: Path, n: str) -> int:
     from django.test import Client
 
-    client = Client(REMOTE_ADDR="127.0.0.9")
+    from lsr.web.plan import relaudit_survey
+
+    read = relaudit_survey.code_round
+
+    def read_then_wait(*args: object, **kwargs: object) -> object:
+        found = read(*args, **kwargs)  # type: ignore[arg-type]
+        time.sleep(1.0)
+        return found
+
+    relaudit_survey.code_round = read_then_wait  # type: ignore[assignment]
+    client = Client(REMOTE_ADDR=f"127.0.0.{n}")
     while not go.exists():
         time.sleep(0.005)
     response = client.post(
@@ -60,4 +73,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "setup":
         print(setup(), flush=True)
     else:
-        print(submit(sys.argv[2], sys.argv[3], Path(sys.argv[4])), flush=True)
+        print(submit(sys.argv[2], sys.argv[3], Path(sys.argv[4]), sys.argv[5]), flush=True)

@@ -218,7 +218,9 @@ def test_reseal_rewrites_answers_with_new_ids_and_keeps_tags(open_round: AuditRo
 def test_concurrent_submissions_with_one_code_make_one_answer(
     audit_purge_for_flush: None, transactional_db: None, tmp_path: Path
 ) -> None:
-    """Six real processes send the same code at the same moment: exactly one is taken."""
+    """Six real processes (each its own client address and connection) send the same code at
+    once, each reading it as unused before any marks it (relaudit_race_worker): exactly one
+    is taken, the others are refused and write nothing."""
     worker = Path(__file__).with_name("relaudit_race_worker.py")
     env = dict(os.environ)
     src = Path(__file__).resolve().parents[2] / "src"
@@ -241,9 +243,12 @@ def test_concurrent_submissions_with_one_code_make_one_answer(
     go = tmp_path / "go"
     procs = [
         subprocess.Popen(
-            [*run, "submit", code, rated, str(go)], env=env, stdout=subprocess.PIPE, text=True
+            [*run, "submit", code, rated, str(go), str(n)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        for _ in range(6)
+        for n in range(10, 16)
     ]
     import time
 
