@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from lsr.web.plan import excel
 from lsr.web.plan.models import THEMES, Action, AreaForImprovement, AuditEvent, PublishedReport
+from lsr.web.plan.models_relaudit import DEFAULT_DIMENSIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -256,6 +257,7 @@ def test_report_html_structure(demo: Any, client_for: Any) -> None:
         "The action plan",
         "System progress against key indicators",
         "System progress against the action plan",
+        "Relational audit",
         "What are the reflections of system leaders in Oxfordshire?",
         "Direction of travel: areas for future focus",
         "The people we spoke with",
@@ -264,7 +266,7 @@ def test_report_html_structure(demo: Any, client_for: Any) -> None:
     assert h3[:3] == ["Strategic priorities", "Operational priorities", "Engagement priorities"]
     start = parser.found.index(("h2", "System progress against the action plan"))
     h4 = [t.strip() for tag, t in parser.found[start:] if tag == "h4"]
-    assert h4 == list(THEMES) * 2
+    assert h4 == list(THEMES) * 2 + list(DEFAULT_DIMENSIONS)  # then the relational audit's
     indicators = parser.found[:start]
     h3_parts = [t.strip() for tag, t in indicators if tag == "h3"]
     real = h3_parts.index("System progress against key indicators")

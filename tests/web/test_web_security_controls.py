@@ -312,6 +312,8 @@ def _paths(demo: Any) -> list[str]:
         "report_id": 1,
         "fmt": "pdf",
         "run_id": "run",
+        "round_id": demo.audit_rounds.first().pk,
+        "response_id": "00000000-0000-4000-8000-000000000000",
     }
     paths: list[str] = []
 
@@ -353,7 +355,7 @@ def test_anonymous_bodies_are_refused_unread_everywhere(demo: Any) -> None:
     """Not logged in: every path but the login pages refuses a body (any size, any type)
     without reading a byte of it."""
     for path in _paths(demo):
-        if path in ("/accounts/login/", "/admin/login/"):
+        if path in ANONYMOUS_BODY_PATHS:
             continue
         for size, content_type in (
             (200 * 1024 * 1024, "multipart/form-data; boundary=B"),
@@ -368,8 +370,13 @@ def test_anonymous_bodies_are_refused_unread_everywhere(demo: Any) -> None:
                 assert "/accounts/login/" in response["Location"]
 
 
+#: Where a visitor who is not logged in may send a (small) body: the login pages and the
+#: relational audit's public survey.
+ANONYMOUS_BODY_PATHS = ("/accounts/login/", "/admin/login/", "/survey/", "/survey/answer/")
+
+
 def test_login_page_takes_only_a_small_anonymous_body(demo: Any) -> None:
-    for path in ("/accounts/login/", "/admin/login/"):
+    for path in ANONYMOUS_BODY_PATHS:
         body = CountingInput(settings.LSR_ANONYMOUS_MAX_BYTES + 1)
         response = _send(path, body, length=str(body.size), content_type="text/plain")
         assert response.status_code == 413 and body.read_bytes == 0

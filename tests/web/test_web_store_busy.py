@@ -99,6 +99,8 @@ def _every_page(demo: Any, run_id: str) -> dict[str, str]:
         "area_id": area.pk,
         "run_id": run_id,
         "fmt": "html",
+        "round_id": demo.audit_rounds.first().pk,
+        "response_id": "00000000-0000-4000-8000-000000000000",  # none: 404 (or 405 for GET)
         "evidence_id": 999999,  # none in the demo: 404, never 500
         "report_id": 999999,
     }

@@ -9,6 +9,8 @@ from lsr.web.plan import throttle
 from lsr.web.plan import views_actions as actions
 from lsr.web.plan import views_auth as auth
 from lsr.web.plan import views_overview as overview
+from lsr.web.plan import views_relaudit as relaudit
+from lsr.web.plan import views_relaudit_survey as survey
 from lsr.web.plan import views_review as review
 from lsr.web.plan import views_simulations as simulations
 
@@ -66,6 +68,46 @@ urlpatterns = [
     path(
         "evidence/<int:evidence_id>/download/", actions.evidence_download, name="evidence_download"
     ),
+    # The relational audit (lsr.web.plan.views_relaudit) and its public survey (no login).
+    path("reviews/<int:review_id>/relational-audit/", relaudit.rounds, name="relaudit_rounds"),
+    path(
+        "reviews/<int:review_id>/relational-audit/new/",
+        relaudit.round_create,
+        name="relaudit_round_create",
+    ),
+    path(
+        "reviews/<int:review_id>/relational-audit/change/",
+        relaudit.change,
+        name="relaudit_change",
+    ),
+    path(
+        "reviews/<int:review_id>/relational-audit/<int:round_id>/",
+        relaudit.round_results,
+        name="relaudit_round",
+    ),
+    path(
+        "reviews/<int:review_id>/relational-audit/<int:round_id>/codes/",
+        relaudit.codes,
+        name="relaudit_codes",
+    ),
+    path(
+        "reviews/<int:review_id>/relational-audit/<int:round_id>/comments/",
+        relaudit.comments,
+        name="relaudit_comments",
+    ),
+    path(
+        "reviews/<int:review_id>/relational-audit/<int:round_id>/comments/<str:response_id>/",
+        relaudit.tag,
+        name="relaudit_tag",
+    ),
+    path(
+        "reviews/<int:review_id>/relational-audit/<int:round_id>/results.<str:fmt>",
+        relaudit.export,
+        name="relaudit_export",
+    ),
+    path("survey/", survey.start, name="survey_start"),
+    path("survey/answer/", survey.answer, name="survey_answer"),
+    path("survey/thanks/", survey.thanks, name="survey_thanks"),
     # The admin's own login page, refused as the application's is while locked out (name
     # "admin:login" still resolves here: this pattern comes first).
     path("admin/login/", throttle.refuse_when_locked_out(admin.site.login)),

@@ -25,6 +25,19 @@ _NAV = {
     "audit_log": "audit",
     "simulations": "simulations",
     "simulation_detail": "simulations",
+    **{
+        name: "relaudit"
+        for name in (
+            "relaudit_rounds",
+            "relaudit_round_create",
+            "relaudit_change",
+            "relaudit_round",
+            "relaudit_codes",
+            "relaudit_comments",
+            "relaudit_tag",
+            "relaudit_export",
+        )
+    },
 }
 
 

@@ -105,9 +105,12 @@ class RequestBodyLimitMiddleware:
         self._anonymous_paths: frozenset[str] | None = None
 
     def anonymous_paths(self) -> frozenset[str]:
-        """Where a visitor who is not logged in may send a body: the login pages."""
+        """Where a visitor who is not logged in may send a body: the login pages and the
+        relational audit's public survey pages."""
         if self._anonymous_paths is None:
-            self._anonymous_paths = frozenset({reverse("login"), reverse("admin:login")})
+            self._anonymous_paths = frozenset(
+                reverse(name) for name in ("login", "admin:login", "survey_start", "survey_answer")
+            )
         return self._anonymous_paths
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from markupsafe import Markup
 
 from lsr.report.render import render_pdf
+from lsr.web.plan import relaudit_summary
 from lsr.web.plan.indicators import profile_context, with_icons, with_part_cells
 from lsr.web.plan.models import (
     Action,
@@ -130,6 +131,7 @@ def report_context(
         "synthetic_names": profile.get("synthetic_names", []),
         "sources": profile.get("sources", []),
         "profile_error": profile_error,
+        "relaudit": relaudit_summary.report_section(review),
     }
 
 
