@@ -382,3 +382,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("audit events cannot be deleted")
+
+
+from lsr.web.plan import models_soir  # noqa: E402, F401  (the SOIR and the engagement log)
