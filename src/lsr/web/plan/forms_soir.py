@@ -169,7 +169,12 @@ class AnswerEvidenceForm(CleanTextMixin, forms.ModelForm):
     allow-list, content signature)."""
 
     clean_file = EvidenceForm.clean_file
-    clean = EvidenceForm.clean
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("note") and not data.get("file"):
+            raise forms.ValidationError("Give a note, a file or both")
+        return data
 
     class Meta:
         model = AnswerEvidence
