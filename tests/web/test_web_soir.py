@@ -521,3 +521,21 @@ def test_relaudit_hook(demo: Any, monkeypatch: Any) -> None:
     monkeypatch.setitem(sys.modules, name, broken)
     with pytest.raises(RuntimeError):
         report_method.relaudit_method_lines(demo)
+
+
+@pytest.mark.slow
+def test_tagged_pdf_has_the_method_section_and_references(demo: Any) -> None:
+    from pypdf import PdfReader
+
+    from lsr.web.plan.report import render_report_pdf
+
+    pdf = render_report_pdf(render_report_html(demo, charts=False))
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    text = " ".join(text.split())
+    assert "How we carried out the progress review" in text
+    assert "The people we spoke with included:" in text
+    assert "People and sources consulted" in text
+    submitted = Answer.objects.filter(status=AnswerStatus.SUBMITTED).first()
+    assert f"SOIR-{submitted.pk}" in text
+    assert "/StructTreeRoot" in str(reader.trailer["/Root"].keys())  # tagged

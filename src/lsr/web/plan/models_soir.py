@@ -62,7 +62,6 @@ class QuestionTemplate(models.Model):
 class RequestStatus(models.TextChoices):
     DRAFT = "draft", "Draft (not sent)"
     SENT = "sent", "Sent"
-    CLOSED = "closed", "Closed"
 
 
 class InformationRequest(models.Model):

@@ -19,7 +19,7 @@ viewer                no          no            submitted        no           no
 
 Every rule also needs the review to be readable (a member, or a reviewer / administrator).
 "Answer" means: the organisation is one the request was sent to, the request is sent (not a
-draft, not closed) and the answer is not submitted (a submitted answer is locked until a
+draft) and the answer is not submitted (a submitted answer is locked until a
 reviewer, system lead or administrator reopens it). Another organisation's draft answer is
 refused (403) to everyone but administrators, on every route (page, save, submit, evidence,
 download): the same answer whether or not the answer exists for a review the user may read.
@@ -57,7 +57,7 @@ def _own_org(user: Any) -> int | None:
 
 
 def can_manage_soir(user: Any, review: Review) -> bool:
-    """Build, send, close a request; reopen a submitted answer."""
+    """Build and send a request; reopen a submitted answer."""
     return role_of(user) in MANAGERS and can_view_review(user, review)
 
 

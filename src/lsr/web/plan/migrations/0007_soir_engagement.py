@@ -435,7 +435,6 @@ class Migration(migrations.Migration):
                         choices=[
                             ("draft", "Draft (not sent)"),
                             ("sent", "Sent"),
-                            ("closed", "Closed"),
                         ],
                         default="draft",
                         max_length=10,
