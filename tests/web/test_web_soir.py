@@ -161,6 +161,9 @@ def test_draft_evidence_submit_lock_reopen(demo: Any, client_for: Any) -> None:
     assert "reopened (unlocked for changes)" in details
     assert any("draft saved" in d for d in details)
     assert AuditEvent.objects.filter(model="AnswerEvidence").exists()
+    # The review's audit trail page shows the answer's rows (they carry the review's id).
+    trail = client_for("reviewer").get(f"/reviews/{demo.pk}/audit/").content.decode()
+    assert "reopened (unlocked for changes)" in trail
 
 
 def test_partner_cannot_touch_another_organisations_answers(demo: Any, client_for: Any) -> None:
@@ -321,6 +324,9 @@ def test_engagement_refuses_person_identifiers_in_every_text_field(
     assert EngagementRecord.objects.count() == count
     assert reviewer.post(f"/reviews/{demo.pk}/engagement/new/", base).status_code == 302
     assert EngagementRecord.objects.count() == count + 1
+    record = EngagementRecord.objects.order_by("-id").first()
+    row = AuditEvent.objects.get(model="EngagementRecord", object_id=str(record.pk))
+    assert row.review_id == demo.pk and row.after["participants"][0]["roles"] == "nurses"
 
 
 def test_identifier_rule_keeps_ordinary_text() -> None:
