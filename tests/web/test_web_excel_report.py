@@ -254,6 +254,7 @@ def test_report_html_structure(demo: Any, client_for: Any) -> None:
     h2 = [t.strip() for tag, t in parser.found if tag == "h2"]
     assert h2 == [
         "What were the key areas for improvement identified in the local system review?",
+        "How we carried out the progress review",
         "The action plan",
         "System progress against key indicators",
         "System progress against the action plan",
@@ -266,7 +267,8 @@ def test_report_html_structure(demo: Any, client_for: Any) -> None:
     assert h3[:3] == ["Strategic priorities", "Operational priorities", "Engagement priorities"]
     start = parser.found.index(("h2", "System progress against the action plan"))
     h4 = [t.strip() for tag, t in parser.found[start:] if tag == "h4"]
-    assert h4 == list(THEMES) * 2 + list(DEFAULT_DIMENSIONS)  # then the relational audit's
+    # improved, still needed, people and sources consulted; then the relational audit's
+    assert h4 == list(THEMES) * 3 + list(DEFAULT_DIMENSIONS)
     indicators = parser.found[:start]
     h3_parts = [t.strip() for tag, t in indicators if tag == "h3"]
     real = h3_parts.index("System progress against key indicators")

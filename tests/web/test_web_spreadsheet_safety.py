@@ -91,6 +91,18 @@ def _nasty_plan(review: Any) -> None:
     # names a workbook shows too
     Theme.objects.filter(pk=actions[0].theme_id).update(name="=Theme(1)")
     Organisation.objects.filter(pk=actions[0].owner_organisation_id).update(name="@Org +1")
+    # the SOIR question templates' workbook: every text nasty, and enough rows to count
+    from lsr.web.plan.models import THEMES
+    from lsr.web.plan.models_soir import QuestionTemplate
+
+    for i in range(12):
+        QuestionTemplate.objects.create(theme=THEMES[i % 9], kind="text", text="-", order=i)
+    for i, t in enumerate(QuestionTemplate.objects.all()):
+        t.text = NASTY[i % len(NASTY)]
+        t.guidance = NASTY[(i + 3) % len(NASTY)]
+        if t.kind == "choice":
+            t.choices = "=yes\n+no"
+        t.save()
 
 
 def _routes() -> list[tuple[str, str]]:

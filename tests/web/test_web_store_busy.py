@@ -84,6 +84,22 @@ def _patterns(resolver: Any = None, prefix: str = "") -> list[tuple[str, URLPatt
     return found
 
 
+def _evidence_ids(demo: Any) -> dict[str, int]:
+    """The demo's information request, one of its answers and an engagement record."""
+    from lsr.web.plan.models_soir import Answer, EngagementRecord, InformationRequest
+
+    soir = InformationRequest.objects.filter(review=demo).first()
+    answer = Answer.objects.filter(question__request=soir).first()
+    record = EngagementRecord.objects.filter(review=demo).first()
+    assert soir and answer and record
+    return {
+        "request_id": soir.pk,
+        "organisation_id": answer.organisation_id,
+        "answer_id": answer.pk,
+        "record_id": record.pk,
+    }
+
+
 def _every_page(demo: Any, run_id: str) -> dict[str, str]:
     """A URL for every route of the application (the admin aside), with the demo's objects."""
     action = Action.objects.filter(review=demo).first()
@@ -103,6 +119,7 @@ def _every_page(demo: Any, run_id: str) -> dict[str, str]:
         "response_id": "00000000-0000-4000-8000-000000000000",  # none: 404 (or 405 for GET)
         "evidence_id": 999999,  # none in the demo: 404, never 500
         "report_id": 999999,
+        **_evidence_ids(demo),
     }
     pages = {}
     for route, pattern in _patterns():

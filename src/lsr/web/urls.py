@@ -8,11 +8,13 @@ from django.urls import path
 from lsr.web.plan import throttle
 from lsr.web.plan import views_actions as actions
 from lsr.web.plan import views_auth as auth
+from lsr.web.plan import views_engagement as engagement
 from lsr.web.plan import views_overview as overview
 from lsr.web.plan import views_relaudit as relaudit
 from lsr.web.plan import views_relaudit_survey as survey
 from lsr.web.plan import views_review as review
 from lsr.web.plan import views_simulations as simulations
+from lsr.web.plan import views_soir as soir
 
 #: A 500 shows the request id that the log line carries (lsr.web.plan.views_errors); a 404 or
 #: 403 page that cannot be rendered becomes a logged 500.
@@ -108,6 +110,43 @@ urlpatterns = [
     path("survey/", survey.start, name="survey_start"),
     path("survey/answer/", survey.answer, name="survey_answer"),
     path("survey/thanks/", survey.thanks, name="survey_thanks"),
+    # The review's evidence: information requests (SOIR) and the engagement log.
+    path("reviews/<int:review_id>/soir/", soir.soir_list, name="soir_list"),
+    path("reviews/<int:review_id>/soir/new/", soir.soir_build, name="soir_build"),
+    path("soir/<int:request_id>/", soir.soir_detail, name="soir_detail"),
+    path("soir/<int:request_id>/send/", soir.soir_send, name="soir_send"),
+    path("soir/<int:request_id>/answers/", soir.soir_answers, name="soir_answers"),
+    path(
+        "soir/<int:request_id>/organisations/<int:organisation_id>/",
+        soir.soir_org,
+        name="soir_org",
+    ),
+    path("soir-answers/<int:answer_id>/", soir.answer_view, name="soir_answer"),
+    path("soir-answers/<int:answer_id>/reopen/", soir.answer_reopen, name="soir_reopen"),
+    path(
+        "soir-answers/<int:answer_id>/evidence/",
+        soir.answer_evidence_add,
+        name="soir_evidence_add",
+    ),
+    path(
+        "soir-evidence/<int:evidence_id>/download/",
+        soir.answer_evidence_download,
+        name="soir_evidence_download",
+    ),
+    path("soir-templates/", soir.templates_list, name="soir_templates"),
+    path("soir-templates/export.xlsx", soir.templates_export, name="soir_templates_export"),
+    path("soir-templates/import/", soir.templates_import, name="soir_templates_import"),
+    path("reviews/<int:review_id>/engagement/", engagement.engagement_list, name="engagement_list"),
+    path(
+        "reviews/<int:review_id>/engagement/new/",
+        engagement.engagement_edit,
+        name="engagement_create",
+    ),
+    path(
+        "reviews/<int:review_id>/engagement/<int:record_id>/edit/",
+        engagement.engagement_edit,
+        name="engagement_edit",
+    ),
     # The admin's own login page, refused as the application's is while locked out (name
     # "admin:login" still resolves here: this pattern comes first).
     path("admin/login/", throttle.refuse_when_locked_out(admin.site.login)),

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lsr.web.plan import audit, demo_relaudit
+from lsr.web.plan.demo_soir import seed_soir
 from lsr.web.plan.models import (
     THEMES,
     Action,
@@ -394,6 +395,7 @@ def seed_demo(*, with_users: bool = True) -> Review:
             ms = Milestone.objects.create(action=action, date=date, text=text, done=done)
             audit.created(None, ms, "demo seed")
     demo_relaudit.seed_relaudit(review, orgs)  # two example relational audit rounds
+    seed_soir(review, orgs)  # the review's evidence: SOIR and engagement log (examples)
     if with_users:
         create_demo_users(review, orgs)
     return review

@@ -384,4 +384,5 @@ class AuditEvent(models.Model):
         raise PermissionError("audit events cannot be deleted")
 
 
-from lsr.web.plan import models_relaudit  # noqa: E402, F401  (the relational audit's models)
+# The relational audit's models, and the SOIR's and the engagement log's.
+from lsr.web.plan import models_relaudit, models_soir  # noqa: E402, F401

@@ -32,6 +32,7 @@ from lsr.web.plan.models import (
     Review,
     Status,
 )
+from lsr.web.plan.report_method import consulted_for, method_context
 
 
 def paragraphs(text: str) -> list[str]:
@@ -92,6 +93,7 @@ def report_context(
                 "future": paragraphs(f.future_focus) if f else [],
                 "reflections": paragraphs(f.reflections) if f else [],
                 "consulted": paragraphs(f.consulted) if f else [],
+                "sources": consulted_for(theme),
             }
         )
     reflections = [p for t in theme_findings for p in t["reflections"]]
@@ -132,6 +134,7 @@ def report_context(
         "sources": profile.get("sources", []),
         "profile_error": profile_error,
         "relaudit": relaudit_summary.report_section(review),
+        **method_context(review),
     }
 
 

@@ -66,7 +66,7 @@ def _drop_triggers(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("plan", "0005_audit_hash_chain")]
+    dependencies = [("plan", "0007_soir_engagement")]
 
     operations = [
         migrations.CreateModel(
