@@ -81,7 +81,10 @@ def test_cell_rows_keep_their_other_keys_and_their_groups_cells() -> None:
         [BASE, "d"],
     ]
     assert all(t["rows"][0]["label"] == "Delayed days" for t in tables)
-    assert split_cells(rows[:0], names[:3], BASE) == [{"names": names[:3], "note": "", "rows": []}]
+    assert [(t["index"], t["count"]) for t in tables] == [(1, 2), (2, 2)]
+    assert split_cells(rows[:0], names[:3], BASE) == [
+        {"names": names[:3], "index": 1, "count": 1, "note": "", "rows": []}
+    ]
 
 
 @given(

@@ -53,17 +53,25 @@ def _part_note(group: Sequence[str], index: int, count: int) -> str:
     return f" (table {index} of {count}: {', '.join(group)})"
 
 
-def split_cells(rows: Sequence[dict[str, Any]], names: Sequence[str], base: str) -> list[dict]:
+def split_cells(
+    rows: Sequence[dict[str, Any]],
+    names: Sequence[str],
+    base: str,
+    per_table: int = SCENARIOS_PER_TABLE,
+) -> list[dict]:
     """Split rows whose ``cells`` hold one cell per scenario (``cell["scenario"]``): one table
-    per :func:`scenario_groups` group, each ``{"names", "note", "rows"}`` with the rows' other
-    keys kept and only that group's cells."""
-    groups = scenario_groups(names, base)
+    per :func:`scenario_groups` group, each ``{"names", "index", "count", "note", "rows"}``
+    (``index`` of ``count`` parts; ``note`` names them for a caption) with the rows' other keys
+    kept and only that group's cells."""
+    groups = scenario_groups(names, base, per_table)
     tables = []
     for index, group in enumerate(groups, start=1):
         keep = set(group)
         tables.append(
             {
                 "names": group,
+                "index": index,
+                "count": len(groups),
                 "note": _part_note(group, index, len(groups)),
                 "rows": [
                     {**row, "cells": [c for c in row["cells"] if c["scenario"] in keep]}
