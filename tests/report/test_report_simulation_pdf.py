@@ -2,10 +2,10 @@
 columns off the page"), and is tagged.
 
 Two reports are made by a real `lsr simulate --pdf` with the observed figures of an area (the
-widest tables): the shipped ``winter`` example as it is, and an attack on the layout: seven
-scenarios with long names (one a single 60-character word), a long description, unit costs in
-the billions, the scenario file in a deep folder with a long name and the area with the longest
-name. In every PDF, read with pdfplumber:
+widest tables): the shipped ``winter`` example as it is, and an attack on the layout
+(simulation_attack.py: seven scenarios with long names, one a single 60-character word, markup
+in names, a long description, unit costs in the billions), run from a deep folder with a long
+name for the area with the longest name. In every PDF, read with pdfplumber:
 
 * no character, rule or box of any page lies outside the page's text area (WeasyPrint draws
   what overflows past the page's edge, where it cannot be seen or printed);
@@ -26,10 +26,10 @@ from typing import Any
 import pdfplumber
 import pypdf
 import pytest
+from simulation_attack import LONG_AREA, NAMES, attack_scenario_text
 from typer.testing import CliRunner
 
 from lsr.cli.main import app
-from lsr.data.scenario_files import example_path
 
 pytestmark = pytest.mark.slow
 
@@ -38,36 +38,6 @@ MM = 72 / 25.4
 #: pages, 12 mm on landscape ones; half a point of slack for rounding.
 MARGIN = {"portrait": 14 * MM, "landscape": 12 * MM}
 SLACK = 0.5
-LONG_WORD = "Extraordinarilylongscenarionamewithoutanyspacesinitatallxyz"
-LONG_AREA = "Bournemouth, Christchurch and Poole"
-
-
-def _attack_scenario_text() -> str:
-    """The shipped example, shortened, with seven scenarios, long names and huge costs."""
-    text = example_path().read_text(encoding="utf-8")
-    text = text.replace("days: 182 ", "days: 70 ").replace("warm_up_days: 90 ", "warm_up_days: 30 ")
-    text = text.replace("acute_delayed_day: 346", "acute_delayed_day: 346000000")
-    extra = [
-        (LONG_WORD, f"A description with a long word: {LONG_WORD * 2}."),
-        (
-            "Discharge to assess pathway three beds doubled from the first of December",
-            "Twice the care home beds.",
-        ),
-        ("Step-down beds +50%", "Half as many step-down beds again."),
-        ("Fewer assessors", "Two CHC assessors."),
-    ]
-    changes = [
-        "{change: services.home_care.capacity, multiply: 1.1}",
-        "{change: services.care_home.capacity, multiply: 2.0, from: 2018-12-01}",
-        "{change: services.step_down.capacity, multiply: 1.5}",
-        "{change: chc.assessors, set: 2}",
-    ]
-    for (name, description), change in zip(extra, changes, strict=True):
-        text += (
-            f'  - name: "{name}"\n    description: "{description}"\n'
-            f"    changes:\n      - {change}\n"
-        )
-    return text
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +49,7 @@ def reports(default_store_path: Path, tmp_path_factory: pytest.TempPathFactory) 
     deep = root / ("a-folder-with-a-rather-long-name-" * 3) / "scenarios"
     deep.mkdir(parents=True)
     attack = deep / "seven-scenarios-with-long-names.yaml"
-    attack.write_text(_attack_scenario_text(), encoding="utf-8")
+    attack.write_text(attack_scenario_text(), encoding="utf-8")
     runs = {
         "winter": ["winter", "--area", "Hartlepool"],
         "attack": [str(attack), "--area", LONG_AREA],
@@ -216,15 +186,12 @@ def test_the_attack_report_splits_its_scenario_tables(reports: dict[str, Path]) 
     # comparison, flows and five figures (1, 2, 4, 5, 6), three parts each
     assert len(parts) == 7 * 3
     assert all(len(table) <= 2 + 4 for table in parts)  # row heading, observed, 4 scenarios
-    names = ["More home care from 1 December", "Winter surge", "CHC assessments in the community",
-             LONG_WORD, "Discharge to assess pathway three beds doubled from the first of December",
-             "Step-down beds +50%", "Fewer assessors"]  # fmt: skip
     for first in range(0, len(parts), 3):
         printed = " ".join(" ".join(t) for t in parts[first : first + 3])
-        for name in names:
+        for name in NAMES:
             assert printed.count(name) == 1, (name, parts[first])
     html_text = (reports["attack"] / "simulation.html").read_text(encoding="utf-8")
-    assert "(table 3 of 3: Base case, Fewer assessors)" in html_text
+    assert "(table 3 of 3: Base case, Fewer assessors &lt;b&gt;&amp;&lt;/b&gt; co)" in html_text
 
 
 @pytest.mark.parametrize("name", ["winter", "attack"])
