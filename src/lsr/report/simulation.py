@@ -505,7 +505,10 @@ def render_simulation_html(
     """The simulation report as one self-contained HTML document (CSS and SVG inline);
     ``observed`` adds the comparison with an area's observed indicators."""
     context = simulation_context(result, generated, charts=charts, observed=observed)
-    css = (Path(__file__).parent / "templates" / "base.css").read_text(encoding="utf-8")
+    templates = Path(__file__).parent / "templates"
+    css = "\n".join(  # the profile's styles, then this report's own print rules
+        (templates / name).read_text(encoding="utf-8") for name in ("base.css", "simulation.css")
+    )
     context["css"] = Markup(css)
     env = template_environment()
     env.filters["breakable"] = breakable
