@@ -1,7 +1,10 @@
 """Every HTML report lsr writes passes axe-core (WCAG 2.2 AA tags) in real Chromium, as the web
 pages do (issue 10: the simulation report had a scrollable region not reachable by keyboard).
-Reports: the area profile (`lsr profile`) and the simulation report (`lsr simulate`, with an
-area, so every figure is drawn). Skipped when /usr/bin/chromium is not installed."""
+Reports: the area profile (`lsr profile`), the simulation report (`lsr simulate`, with an
+area, so every figure is drawn), and the simulation report of simulation_attack.py (seven
+scenarios, so its tables are split; long names, markup in names). The progress report the web
+application generates is checked in tests/web/test_web_report_axe.py. Skipped when
+/usr/bin/chromium is not installed."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from simulation_attack import LONG_AREA, attack_scenario_text
 from typer.testing import CliRunner
 
 from lsr.cli.main import app
@@ -45,18 +49,23 @@ def reports(default_store_path: Path, tmp_path_factory: pytest.TempPathFactory) 
     text = text.replace("days: 182 ", "days: 70 ").replace("warm_up_days: 90 ", "warm_up_days: 30 ")
     scenario = root / "short.yaml"
     scenario.write_text(text, encoding="utf-8")
+    attack = root / "attack.yaml"
+    attack.write_text(attack_scenario_text(), encoding="utf-8")
     runs = {
         "profile": ["profile", "--area", "Hartlepool", "--out", str(root / "profile")],
         "simulation": ["simulate", str(scenario), "-n", "2", "--area", "Hartlepool",
                        "--out", str(root / "simulation")],
+        "attack": ["simulate", str(attack), "-n", "2", "--area", LONG_AREA,
+                   "--out", str(root / "attack")],
     }  # fmt: skip
     for args in runs.values():
         result = runner.invoke(app, [*args, "--db", str(store)])
         assert result.exit_code == 0, result.output
-    return {name: root / name / f"{name}.html" for name in runs}
+    pages = {"profile": "profile", "simulation": "simulation", "attack": "simulation"}
+    return {name: root / name / f"{pages[name]}.html" for name in runs}
 
 
-@pytest.mark.parametrize("name", ["profile", "simulation"])
+@pytest.mark.parametrize("name", ["profile", "simulation", "attack"])
 def test_report_passes_axe(name: str, reports: dict[str, Path], page: Any) -> None:
     from axe_playwright_python.sync_playwright import Axe
 

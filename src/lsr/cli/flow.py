@@ -59,18 +59,53 @@ def _check_engine(engine: str) -> None:
         raise ValueError(f"--engine must be compiled or reference, not {engine!r}")
 
 
-def comparison_table(result: Any) -> Table:
-    """The Rich comparison table: base case and each scenario, differences with 95% CIs."""
+def scenarios_per_table(width: int) -> int:
+    """Scenario columns that fit a terminal ``width`` characters wide beside the row headings
+    (about 15 characters each: "-£129,246 to" and the rules); at least two."""
+    return max(2, (width - 20) // 15)
+
+
+def comparison_tables(result: Any, width: int) -> list[Table]:
+    """The Rich comparison tables: base case and each scenario, differences with 95% CIs; split
+    into tables led by the base case when the scenarios do not fit ``width``."""
+    from lsr.flow.scenario import BASE_NAME
+    from lsr.report.simulation import comparison_rows
+    from lsr.report.simulation_tables import split_cells
+
+    rows = comparison_rows(result)
+    parts = split_cells(rows, result.scenario_names, BASE_NAME, scenarios_per_table(width))
+    return [comparison_table(result, part["names"], part["rows"], _part(part)) for part in parts]
+
+
+def _part(part: dict[str, Any]) -> str:
+    """Words for a table's title naming its part of a split table (the scenarios are its
+    column headings)."""
+    return f" (table {part['index']} of {part['count']})" if part["count"] > 1 else ""
+
+
+def comparison_table(
+    result: Any,
+    names: list[str] | None = None,
+    rows: list[dict[str, Any]] | None = None,
+    note: str = "",
+) -> Table:
+    """One Rich comparison table of the scenarios ``names`` (default all), from ``rows`` of
+    :func:`lsr.report.simulation.comparison_rows` holding their cells; ``note`` names the part
+    of a split table."""
     from lsr.report.simulation import comparison_rows
 
+    names = list(result.scenario_names) if names is None else names
+    rows = comparison_rows(result) if rows is None else rows
     table = Table(
-        title=f"{result.name}: {result.replications} replications (common random numbers)",
+        title=escape(
+            f"{result.name}: {result.replications} replications (common random numbers){note}"
+        ),
         show_lines=True,
     )
-    table.add_column("Measure", style="bold")
-    for name in result.scenario_names:
-        table.add_column(name, justify="right")
-    for row in comparison_rows(result):
+    table.add_column("Measure", style="bold", overflow="fold")
+    for name in names:
+        table.add_column(escape(name), justify="right", overflow="fold")
+    for row in rows:
         cells = []
         for cell in row["cells"]:
             text = cell["mean"]
@@ -96,7 +131,7 @@ def occupancy_table(result: Any) -> Table | None:
         return None
     high = f"{OCCUPANCY_HIGH:.0%}"
     table = Table(title="Acute bed occupancy (mean over replications)", show_lines=True)
-    table.add_column("Scenario", style="bold", ratio=3)
+    table.add_column("Scenario", style="bold", ratio=3, overflow="fold")
     table.add_column("Beds occupied", justify="right", ratio=2)
     table.add_column("% of beds", justify="right", ratio=2)
     table.add_column(f"Days above {high} / 100%", justify="right", ratio=2)
@@ -107,7 +142,7 @@ def occupancy_table(result: Any) -> Table | None:
             f"\n[dim]of {row['days']}[/]" if row["days"] else ""
         )
         table.add_row(
-            row["scenario"],
+            escape(row["scenario"]),
             f"{row['occupied']}\n[dim]of {row['beds']}[/]",
             f"{row['percent']}\n{flag}",
             days,
@@ -127,31 +162,42 @@ def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def flow_table(result: Any) -> Table | None:
-    """The Rich table of flows out of acute beds per scenario (None without flows)."""
+def flow_tables(result: Any, width: int) -> list[Table]:
+    """The Rich tables of flows out of acute beds per scenario (none without flows), split into
+    tables led by the base case when the scenarios do not fit ``width``."""
+    from lsr.flow.scenario import BASE_NAME
     from lsr.report.simulation import flow_rows
+    from lsr.report.simulation_tables import split_cells
 
     rows = flow_rows(result)
     if not rows:
-        return None
-    table = Table(title="Flows out of acute beds (mean over replications)")
-    table.add_column("Destination", style="bold")
-    for name in result.scenario_names:
-        table.add_column(name, justify="right")
-    left_out: list[str] = []  # services nobody was placed elsewhere from, in any scenario
+        return []
+    # a service nobody was placed elsewhere from in any scenario: left out of every part
+    left_out: list[str] = []
+    kept = []
     for row in rows:
         if row["key"].startswith("flow_overflow_") and all(c["total"] == "0" for c in row["cells"]):
             left_out.append(OVERFLOW_SERVICE_WORDS[row["key"].removeprefix("flow_overflow_")])
-            continue
-        cells = [f"{c['total']}\n[dim]{c['per_day']} a day[/]" for c in row["cells"]]
-        label = f"[bold]{row['label']}[/]" if row["total"] else row["label"]
-        table.add_row(label, *cells, end_section=row["key"] == "discharges")
-    table.caption = "Patients over the period (per day below); each leaver counted once." + (
-        f" No overflow placements from {_or(left_out)} in any scenario (rows left out)."
-        if left_out
-        else ""
-    )
-    return table
+        else:
+            kept.append(row)
+    tables = []
+    for part in split_cells(kept, result.scenario_names, BASE_NAME, scenarios_per_table(width)):
+        title = f"Flows out of acute beds (mean over replications){_part(part)}"
+        table = Table(title=escape(title))
+        table.add_column("Destination", style="bold", overflow="fold")
+        for name in part["names"]:
+            table.add_column(escape(name), justify="right", overflow="fold")
+        for row in part["rows"]:
+            cells = [f"{c['total']}\n[dim]{c['per_day']} a day[/]" for c in row["cells"]]
+            label = f"[bold]{row['label']}[/]" if row["total"] else row["label"]
+            table.add_row(label, *cells, end_section=row["key"] == "discharges")
+        table.caption = "Patients over the period (per day below); each leaver counted once." + (
+            f" No overflow placements from {_or(left_out)} in any scenario (rows left out)."
+            if left_out
+            else ""
+        )
+        tables.append(table)
+    return tables
 
 
 def _observed_area(con: Any, area: str) -> Any:
@@ -236,13 +282,13 @@ def simulate(
             progress=progress,
         )
     elapsed = time.perf_counter() - started
-    console.print(comparison_table(result))
+    for table in comparison_tables(result, console.width):
+        console.print(table)
     occupancy = occupancy_table(result)
     if occupancy is not None:
         console.print(occupancy)
-    flows = flow_table(result)
-    if flows is not None:
-        console.print(flows)
+    for table in flow_tables(result, console.width):
+        console.print(table)
     p = result.precision
     console.print(
         f"{result.replications} replications: {result.stopped_because}. Base case mean delayed "

@@ -41,6 +41,7 @@ from lsr.report.simulation_charts import (
     occupancy_chart,
     reasons_chart,
 )
+from lsr.report.simulation_tables import breakable, split_cells, split_figure_table
 
 __all__ = [
     "FLOW_LABELS",
@@ -462,18 +463,23 @@ def simulation_context(
                 "svg": figure_svg(chart_fn(result, number), prefix, fig["alt"], title)
                 if charts
                 else None,
+                "tables": split_figure_table(fig, result.scenario_names, BASE_NAME),
             }
         )
         figures.append(fig)
     cost_rows = _cost_rows(result)
+    comparison = comparison_rows(result)
+    flows = flow_rows(result)
     p = result.precision
     return {
         "title": f"{result.name}: flow model simulation",
         "result": result,
         "generated": f"{generated.day} {generated:%B %Y}",
         "generated_iso": generated.isoformat(),
-        "comparison": comparison_rows(result),
-        "flows": flow_rows(result),
+        "comparison": comparison,
+        "comparison_tables": split_cells(comparison, result.scenario_names, BASE_NAME),
+        "flows": flows,
+        "flow_tables": split_cells(flows, result.scenario_names, BASE_NAME),
         "occupancy": occupancy_rows(result),
         "occupancy_high": f"{OCCUPANCY_HIGH:.0%}",
         "observed": observed,
@@ -499,9 +505,14 @@ def render_simulation_html(
     """The simulation report as one self-contained HTML document (CSS and SVG inline);
     ``observed`` adds the comparison with an area's observed indicators."""
     context = simulation_context(result, generated, charts=charts, observed=observed)
-    css = (Path(__file__).parent / "templates" / "base.css").read_text(encoding="utf-8")
+    templates = Path(__file__).parent / "templates"
+    css = "\n".join(  # the profile's styles, then this report's own print rules
+        (templates / name).read_text(encoding="utf-8") for name in ("base.css", "simulation.css")
+    )
     context["css"] = Markup(css)
-    return template_environment().get_template("simulation.html.j2").render(**context)
+    env = template_environment()
+    env.filters["breakable"] = breakable
+    return env.get_template("simulation.html.j2").render(**context)
 
 
 def render_simulation(
