@@ -202,26 +202,45 @@ def _validate(params: FlowParameters) -> None:
 
 
 def _attributes(
-    params: FlowParameters, seed: int, replication: int, n: int, prefix: str
+    params: FlowParameters,
+    seed: int,
+    replication: int,
+    n: int,
+    prefix: str,
+    keep: BoolArray | None = None,
 ) -> dict[str, np.ndarray]:
+    """The attributes of slots ``0 .. n-1`` of one pool, returned for the slots in ``keep``
+    (every slot when ``None``).
+
+    Every stream draws one uniform per slot, kept or not: that is what ties a patient's
+    attributes to its slot (common random numbers); uniforms cost about a nanosecond each. The
+    costly transforms (inverse distribution functions) are applied only to kept slots, and only
+    where the attribute is used: service durations on that service's pathway, CHC durations
+    where an assessment is needed. The values are the ones a transform of every slot would
+    give, subset afterwards."""
+
     def u(name: str) -> FloatArray:
-        return stream(seed, replication, prefix + name).random(n)
+        x = stream(seed, replication, prefix + name).random(n)
+        return x if keep is None else x[keep]
 
     cum = np.cumsum(np.asarray(params.pathway_split, dtype=np.float64))
     pathway = np.minimum(np.searchsorted(cum, u("pathway"), side="right"), 3).astype(np.int64)
+    m = pathway.shape[0]
     acute_los = sample_duration(params.acute_length_of_stay, u("acute_los"))
     needs_chc = (pathway >= 1) & (u("chc") < params.chc.probability)
     p3 = pathway == 3
     self_funder = p3 & (u("self_funder") < params.self_funder_share)
     nursing = p3 & (u("nursing") < params.nursing_share)
     u_service = u("service_duration")
-    service_duration = np.zeros(n)
+    service_duration = np.zeros(m)
     for pw, name in PATHWAY_SERVICE.items():
         if name is None:
             continue
         sel = pathway == pw
         service_duration[sel] = sample_duration(params.service(name).length_of_stay, u_service[sel])
-    chc_duration = np.where(needs_chc, sample_duration(params.chc.duration, u("chc_duration")), 0.0)
+    chc_duration = np.zeros(m)
+    u_chc = u("chc_duration")
+    chc_duration[needs_chc] = sample_duration(params.chc.duration, u_chc[needs_chc])
     readmitted = u("readmitted") < params.readmission_probability
     readmission_delay = 30.0 * u("readmission_delay")
     return {
@@ -280,7 +299,7 @@ def draw_inputs(
     if np.any(rate > rate_max * (1 + 1e-12)):
         raise ValueError(f"max_rate {rate_max} is below the arrival rate {rate.max()}")
     accept = stream(seed, replication, "thinning").random(cand.shape[0]) * rate_max < rate
-    attrs = _attributes(params, seed, replication, cand.shape[0], "")
+    attrs = _attributes(params, seed, replication, cand.shape[0], "", keep=accept)
     n_primary = int(accept.sum())
 
     p = params.readmission_probability
@@ -293,7 +312,7 @@ def draw_inputs(
     res = _attributes(params, seed, replication, reserve, "reserve:")
 
     def cat(name: str) -> np.ndarray:
-        return np.concatenate([attrs[name][accept], res[name]])
+        return np.concatenate([attrs[name], res[name]])
 
     initial = np.zeros(N_RESOURCES, dtype=np.int64)
     changes: list[tuple[float, int, int]] = []
