@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from lsr.flow.outputs import RunSummary
 from lsr.flow.parameters import FlowParameters
@@ -132,7 +132,7 @@ def precision(values: Sequence[float], confidence: float = 0.95) -> Precision:
     if n < 2:
         return Precision(n, mean, math.inf, math.inf)
     sd = float(x.std(ddof=1))
-    hw = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
+    hw = float(stdtrit(n - 1, 0.5 + confidence / 2) * sd / math.sqrt(n))  # Student t quantile
     rel = hw / abs(mean) if mean != 0 else (0.0 if hw == 0 else math.inf)
     return Precision(n, mean, hw, rel)
 
@@ -319,27 +319,45 @@ def monthly_indicators(daily: pd.DataFrame, adult_population: float) -> pd.DataF
       could be readmitted after the run ends.
     """
     d = daily
-    month = pd.to_datetime(d["date"]).dt.to_period("M").dt.to_timestamp()
+    dates = pd.to_datetime(d["date"]).to_numpy()
+    month = dates.astype("datetime64[M]")
+    months, which = np.unique(month, return_inverse=True)
+    which = which.ravel()
+    k = months.shape[0]
     n_days = len(d)
     cut = n_days - 30 if n_days > 30 else n_days
-    rows = []
-    for m, idx in d.groupby(month, sort=True).groups.items():
-        g = d.loc[idx]
-        delayed = float(g["acute_delayed"].sum())
-        den = float(len(g)) * adult_population
-        value = delayed / den * 100_000.0 if adult_population > 0 else math.nan
-        rows.append([m, "dtoc_18", delayed, den, value, len(g)])
-        left = float(g["left_acute"].sum())
-        over = float(g["left_acute_over_7"].sum())
-        rows.append(
-            [m, "long_stays_65", over, left, over / left * 100.0 if left else math.nan, len(g)]
-        )
-        e = g[g["day"] < cut]
-        left_e = float(e["left_acute"].sum())
-        readm = float(e["readmissions_within_30"].sum())
-        value = readm / left_e * 100.0 if left_e else math.nan
-        rows.append([m, "readmissions_30d_65", readm, left_e, value, len(e)])
-    return pd.DataFrame(rows, columns=_MONTHLY_COLUMNS)
+    early = d["day"].to_numpy() < cut
+
+    def per_month(column: str, sel: np.ndarray | None = None) -> np.ndarray:
+        w = d[column].to_numpy(dtype=np.float64)
+        if sel is None:
+            return np.bincount(which, weights=w, minlength=k)
+        return np.bincount(which[sel], weights=w[sel], minlength=k)
+
+    days = np.bincount(which, minlength=k)
+    days_e = np.bincount(which[early], minlength=k)
+    delayed = per_month("acute_delayed")
+    den = days.astype(np.float64) * adult_population
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dtoc = delayed / den * 100_000.0 if adult_population > 0 else np.full(k, math.nan)
+        left = per_month("left_acute")
+        over = per_month("left_acute_over_7")
+        long_stays = np.where(left != 0, over / left * 100.0, math.nan)
+        left_e = per_month("left_acute", early)
+        readm = per_month("readmissions_within_30", early)
+        readm_rate = np.where(left_e != 0, readm / left_e * 100.0, math.nan)
+    indicators = ["dtoc_18", "long_stays_65", "readmissions_30d_65"]
+    return pd.DataFrame(
+        {
+            "month": np.repeat(pd.PeriodIndex(months, freq="M").to_timestamp().to_numpy(), 3),
+            "indicator": np.tile(np.array(indicators, dtype=object), k),
+            "numerator": np.column_stack([delayed, over, readm]).ravel(),
+            "denominator": np.column_stack([den, left, left_e]).ravel(),
+            "value": np.column_stack([dtoc, long_stays, readm_rate]).ravel(),
+            "days": np.column_stack([days, days, days_e]).ravel().astype(np.int64),
+        },
+        columns=_MONTHLY_COLUMNS,
+    )
 
 
 def monthly_bands(monthly: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
@@ -350,29 +368,73 @@ def monthly_bands(monthly: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
     for scenario, runs in monthly.items():
         if not runs:
             continue
-        cube = pd.concat(runs, keys=range(len(runs)), names=["replication", "row"])
-        for (month, indicator), g in cube.groupby(["month", "indicator"], sort=True):
-            x = g["value"].to_numpy(dtype=float)
-            x = x[~np.isnan(x)]
+        first = runs[0]
+        keys = first[["month", "indicator"]]
+        if any(len(r) != len(first) or not r[["month", "indicator"]].equals(keys) for r in runs):
+            rows.append(_monthly_bands_grouped(scenario, runs))
+            continue
+        # replications x rows -> rows x replications, contiguous: each row's mean and quantiles
+        # are computed exactly as for that row's values alone
+        values = np.ascontiguousarray(np.stack([r["value"].to_numpy(float) for r in runs]).T)
+        missing = np.isnan(values)
+        complete = ~missing.any(axis=1)
+        mean = np.full(len(first), math.nan)
+        p05 = np.full(len(first), math.nan)
+        p95 = np.full(len(first), math.nan)
+        if complete.any():
+            mean[complete] = values[complete].mean(axis=1)
+            p05[complete], p95[complete] = np.quantile(values[complete], [0.05, 0.95], axis=1)
+        for i in np.flatnonzero(~complete):
+            x = values[i][~missing[i]]
             if x.size:
-                mean = float(x.mean())
-                p05, p95 = (float(v) for v in np.quantile(x, [0.05, 0.95]))
-            else:
-                mean = p05 = p95 = math.nan
-            rows.append(
+                mean[i] = x.mean()
+                p05[i], p95[i] = np.quantile(x, [0.05, 0.95])
+        order = np.lexsort((first["indicator"].to_numpy(), first["month"].to_numpy()))
+        rows.append(
+            pd.DataFrame(
                 {
                     "scenario": scenario,
-                    "month": month,
-                    "indicator": indicator,
-                    "mean": mean,
-                    "p05": p05,
-                    "p95": p95,
-                    "days": int(g["days"].iloc[0]),
-                    "replications": int(x.size),
+                    "month": first["month"].to_numpy()[order],
+                    "indicator": first["indicator"].to_numpy()[order],
+                    "mean": mean[order],
+                    "p05": p05[order],
+                    "p95": p95[order],
+                    "days": first["days"].to_numpy()[order].astype(int),
+                    "replications": (~missing).sum(axis=1)[order].astype(int),
                 }
             )
+        )
     columns = ["scenario", "month", "indicator", "mean", "p05", "p95", "days", "replications"]
-    return pd.DataFrame(rows, columns=columns)
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(rows, ignore_index=True)[columns]
+
+
+def _monthly_bands_grouped(scenario: str, runs: list[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`monthly_bands` of one scenario whose replications have different months."""
+    rows = []
+    cube = pd.concat(runs, keys=range(len(runs)), names=["replication", "row"])
+    for (month, indicator), g in cube.groupby(["month", "indicator"], sort=True):
+        x = g["value"].to_numpy(dtype=float)
+        x = x[~np.isnan(x)]
+        if x.size:
+            mean = float(x.mean())
+            p05, p95 = (float(v) for v in np.quantile(x, [0.05, 0.95]))
+        else:
+            mean = p05 = p95 = math.nan
+        rows.append(
+            {
+                "scenario": scenario,
+                "month": month,
+                "indicator": indicator,
+                "mean": mean,
+                "p05": p05,
+                "p95": p95,
+                "days": int(g["days"].iloc[0]),
+                "replications": int(x.size),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 @dataclass
