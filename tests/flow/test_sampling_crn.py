@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from lsr.flow import sampling
 from lsr.flow.parameters import PATHWAY_SERVICE, CapacityStep, Duration, FlowParameters
-from lsr.flow.sampling import draw_inputs, sample_duration, stream
+from lsr.flow.sampling import draw_inputs, patient_key, sample_duration, stream, with_system
 
 from flow_params import small_params
 
@@ -215,3 +215,42 @@ def test_crn_a_surge_only_adds_patients(
         a = getattr(x, name)[x.n_primary : x.n_primary + k]
         b = getattr(y, name)[y.n_primary : y.n_primary + k]
         assert _same(a, b), name
+
+
+@SETTINGS
+@given(st.data(), small_params(), SEEDS, REPS)
+def test_with_system_is_draw_inputs_without_redrawing(
+    data: st.DataObject, params: FlowParameters, seed: int, rep: int
+) -> None:
+    """The what-if shortcut: same patients, the other system, as if drawn afresh."""
+    other = data.draw(_not_arrivals(params))
+    assert patient_key(other) == patient_key(params)
+    rate = sampling.default_max_rate(params)
+    got = with_system(draw_inputs(params, seed, rep, max_rate=rate), other)
+    want = draw_inputs(other, seed, rep, max_rate=rate)
+    for f in dataclasses.fields(want):
+        a, b = getattr(got, f.name), getattr(want, f.name)
+        if isinstance(b, np.ndarray):
+            assert a.dtype == b.dtype and _same(a, b), f.name
+        else:
+            assert a == b, f.name
+
+
+def test_patient_key_sees_every_patient_parameter(make_params) -> None:  # type: ignore[no-untyped-def]
+    base = make_params(readmission_probability=0.1)
+    changes = {
+        "days": 61,
+        "warm_up_days": 11,
+        "arrivals": dataclasses.replace(base.arrivals, per_day=4.5),
+        "acute_length_of_stay": Duration(3.0, 2.5),
+        "pathway_split": (0.5, 0.2, 0.2, 0.1),
+        "self_funder_share": 0.3,
+        "nursing_share": 0.2,
+        "readmission_probability": 0.2,
+        "chc": dataclasses.replace(base.chc, probability=0.4),
+    }
+    for field, value in changes.items():
+        assert patient_key(dataclasses.replace(base, **{field: value})) != patient_key(base), field
+    services = (dataclasses.replace(base.services[0], length_of_stay=Duration(6.0, 3.0)),)
+    other = dataclasses.replace(base, services=services + base.services[1:])
+    assert patient_key(other) != patient_key(base)

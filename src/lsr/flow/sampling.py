@@ -22,9 +22,11 @@ that happens in a run takes reserve slot k (the engine sets its arrival time).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import gammaincinv, ndtri
@@ -256,6 +258,56 @@ def _attributes(
     }
 
 
+def _system(params: FlowParameters) -> dict[str, Any]:
+    """The :class:`FlowInputs` fields that describe the system, not the patients: capacities
+    over time, overflow rules and where CHC assessments are done."""
+    t0 = -float(params.warm_up_days)
+    initial = np.zeros(N_RESOURCES, dtype=np.int64)
+    changes: list[tuple[float, int, int]] = []
+    steps = [s.capacity for s in params.services] + [params.chc.assessors]
+    for r, st in enumerate(steps):
+        init, ch = _initial_and_changes(st, t0)
+        initial[r] = init
+        changes += [(day, r, cap) for day, cap in ch]
+    changes.sort(key=lambda c: c[0])  # stable: resource order, then step order, at equal times
+    return {
+        "initial_capacity": initial,
+        "cap_time": np.array([c[0] for c in changes], dtype=np.float64),
+        "cap_resource": np.array([c[1] for c in changes], dtype=np.int64),
+        "cap_value": np.array([c[2] for c in changes], dtype=np.int64),
+        "overflow_lose": np.array([s.overflow == "lose" for s in params.services], dtype=bool),
+        "chc_in_hospital": params.chc.where == "hospital",
+    }
+
+
+def patient_key(params: FlowParameters) -> tuple[Any, ...]:
+    """Everything the patients (arrival times and attributes) depend on, given the seed, the
+    replication and the thinning rate: two parameter sets with equal keys draw the same patients,
+    whatever their capacities, overflow rules, place of CHC assessment, costs or bed base."""
+    return (
+        params.start,
+        params.days,
+        params.warm_up_days,
+        params.arrivals,
+        params.acute_length_of_stay,
+        tuple(params.pathway_split),
+        tuple(s.length_of_stay for s in params.services),
+        params.chc.probability,
+        params.chc.duration,
+        params.self_funder_share,
+        params.nursing_share,
+        params.readmission_probability,
+    )
+
+
+def with_system(inputs: FlowInputs, params: FlowParameters) -> FlowInputs:
+    """``inputs`` (drawn for parameters with the same :func:`patient_key` as ``params``) with the
+    capacities, overflow rules and place of CHC assessment of ``params``: what
+    :func:`draw_inputs` would give for ``params``, without drawing the patients again."""
+    _validate(params)
+    return dataclasses.replace(inputs, **_system(params))
+
+
 def _candidate_times(seed: int, replication: int, rate: float, t0: float, t1: float) -> FloatArray:
     gen = stream(seed, replication, "arrival_gaps")
     span = t1 - t0
@@ -314,14 +366,6 @@ def draw_inputs(
     def cat(name: str) -> np.ndarray:
         return np.concatenate([attrs[name], res[name]])
 
-    initial = np.zeros(N_RESOURCES, dtype=np.int64)
-    changes: list[tuple[float, int, int]] = []
-    steps = [s.capacity for s in params.services] + [params.chc.assessors]
-    for r, st in enumerate(steps):
-        init, ch = _initial_and_changes(st, t0)
-        initial[r] = init
-        changes += [(day, r, cap) for day, cap in ch]
-    changes.sort(key=lambda c: c[0])  # stable: resource order, then step order, at equal times
     return FlowInputs(
         arrival=np.concatenate([cand[accept], np.full(reserve, np.nan)]),
         acute_los=cat("acute_los"),
@@ -334,12 +378,7 @@ def draw_inputs(
         readmitted=cat("readmitted"),
         readmission_delay=cat("readmission_delay"),
         n_primary=n_primary,
-        initial_capacity=initial,
-        cap_time=np.array([c[0] for c in changes], dtype=np.float64),
-        cap_resource=np.array([c[1] for c in changes], dtype=np.int64),
-        cap_value=np.array([c[2] for c in changes], dtype=np.int64),
-        overflow_lose=np.array([s.overflow == "lose" for s in params.services], dtype=bool),
-        chc_in_hospital=params.chc.where == "hospital",
+        **_system(params),
         warm_up=float(params.warm_up_days),
         horizon=t1,
         max_rate=rate_max,
