@@ -92,14 +92,26 @@ def _mark(diff: np.ndarray, row: int, s: float, e: float, days: int) -> None:
 
 
 @njit(cache=True)
-def _term(terms: np.ndarray, used: np.ndarray, row: int, s: float, e: float, t1: float) -> None:
-    """Time the interval ``[s, e)`` spends in ``[0, t1)``, appended to ``terms[row]``."""
-    if np.isnan(s):
-        return
-    lo = max(s, 0.0)
-    hi = t1 if np.isnan(e) else min(e, t1)
-    terms[row, used[row]] = max(hi - lo, 0.0)
-    used[row] += 1
+def _terms(
+    out: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    t1: float,
+    use: np.ndarray,
+    code: np.ndarray,
+    wanted: int,
+) -> int:
+    """Time each interval ``[start, end)`` with ``use`` and ``code == wanted`` spends in
+    ``[0, t1)``, written to ``out`` in slot order (NaN starts skipped); returns how many."""
+    m = 0
+    for i in range(start.shape[0]):
+        s = start[i]
+        if use[i] and code[i] == wanted and not np.isnan(s):
+            e = end[i]
+            hi = t1 if np.isnan(e) else min(e, t1)
+            out[m] = max(hi - max(s, 0.0), 0.0)
+            m += 1
+    return m
 
 
 @njit(cache=True)
@@ -139,6 +151,7 @@ def summary_pass(
             if arrival[q] - leave[i] <= 30.0:
                 readm[i] = True
 
+    n_los = 0
     for i in range(n):
         a = arrival[i]
         lv = leave[i]
@@ -168,17 +181,6 @@ def summary_pass(
             _mark(diff, 8 + pw, s_start[i], s_end[i], days)
         _mark(diff, 12, assess_start[i], assess_end[i], days)
 
-        # integrals, in the slot order numpy's filtered arrays have
-        _term(terms, used, 0, fit[i], lv, t1)
-        if chc_h:
-            _term(terms, used, 1, fit[i], assess_end[i], t1)
-        if row >= 0:
-            _term(terms, used, row - 2, wait_start, lv, t1)
-        _term(terms, used, 7, a, lv, t1)
-        _term(terms, used, 8, assess_start[i], assess_end[i], t1)
-        if pw >= 1:
-            _term(terms, used, 8 + pw, s_start[i], s_end[i], t1)
-
         if a >= 0.0 and a < t1:
             d = int(np.floor(a))
             daily[0, d] += 1
@@ -190,8 +192,8 @@ def summary_pass(
             d = int(np.floor(lv))
             counts[2] += 1
             los = lv - a
-            terms[12, used[12]] = los
-            used[12] += 1
+            terms[12, n_los] = los
+            n_los += 1
             daily[16, d] += 1
             if los > 7:
                 daily[17, d] += 1
@@ -212,6 +214,25 @@ def summary_pass(
                 counts[6] += 1
                 if readm[i]:
                     counts[7] += 1
+
+    used[12] = n_los
+    # integrals, in the slot order numpy's filtered arrays have
+    every = np.ones(n, dtype=np.bool_)
+    chc_h = needs_chc & chc_hospital
+    wait_from = np.where(chc_h, assess_end, fit)
+    zero = np.zeros(n, dtype=np.int64)
+    used[0] = _terms(terms[0], fit, leave, t1, every, zero, 0)
+    used[1] = _terms(terms[1], fit, assess_end, t1, chc_h, zero, 0)
+    codes = reason.astype(np.int64)
+    used[2] = _terms(terms[2], wait_from, leave, t1, every, codes, R_C)
+    used[3] = _terms(terms[3], wait_from, leave, t1, every, codes, R_DI)
+    used[4] = _terms(terms[4], wait_from, leave, t1, every, codes, R_DII)
+    used[5] = _terms(terms[5], wait_from, leave, t1, every, codes, R_E)
+    used[6] = _terms(terms[6], wait_from, leave, t1, every, codes, R_G)
+    used[7] = _terms(terms[7], arrival, leave, t1, every, zero, 0)
+    used[8] = _terms(terms[8], assess_start, assess_end, t1, every, zero, 0)
+    for pw in range(1, 4):
+        used[8 + pw] = _terms(terms[8 + pw], s_start, s_end, t1, every, pathway, pw)
 
     for row in range(1, 13):
         c = 0
