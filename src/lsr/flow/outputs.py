@@ -142,7 +142,8 @@ def summarise(params: FlowParameters, inputs: FlowInputs, records: PatientRecord
             (col[f"delayed_{k}"] for k in names), start=np.zeros(days, dtype=np.int64)
         )
     daily.update((k, col[k]) for k in DAILY_COLUMNS[9:])
-    frame = pd.DataFrame(daily)
+    # one int64 block (much faster to build and to read back than one array per column)
+    frame = pd.DataFrame(np.column_stack(list(daily.values())), columns=list(daily), copy=False)
     frame.insert(1, "date", _dates(params.start, days))
 
     t: dict[str, float] = {"days": float(days)}
