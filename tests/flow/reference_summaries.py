@@ -316,3 +316,61 @@ def monthly_bands(monthly: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
             )
     columns = ["scenario", "month", "indicator", "mean", "p05", "p95", "days", "replications"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _precision(values, confidence=0.95):
+    from scipy import stats
+
+    x = np.asarray(values, dtype=float)
+    n = int(x.size)
+    mean = float(x.mean()) if n else math.nan
+    if n < 2:
+        return n, mean, math.inf
+    sd = float(x.std(ddof=1))
+    hw = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
+    return n, mean, hw
+
+
+def paired_difference(scenario, base, confidence=0.95):
+    d = np.asarray(scenario, dtype=float) - np.asarray(base, dtype=float)
+    n, mean, hw = _precision(d, confidence)
+    if n < 2:
+        return mean, math.nan, math.nan
+    return mean, mean - hw, mean + hw
+
+
+def summarise_totals(totals: pd.DataFrame, base_name: str = "Base case") -> pd.DataFrame:
+    """Per scenario and metric: mean and 5%, 50%, 95% quantiles over replications, and the
+    difference from ``base_name`` paired by replication with its 95% CI.
+
+    ``totals`` has columns ``scenario``, ``replication`` and one column per metric."""
+    metrics = [c for c in totals.columns if c not in ("scenario", "replication")]
+    base = totals[totals["scenario"] == base_name].set_index("replication").sort_index()
+    rows = []
+    for scenario, frame in totals.groupby("scenario", sort=False):
+        frame = frame.set_index("replication").sort_index()
+        for metric in metrics:
+            x = frame[metric].to_numpy(dtype=float)
+            p05, p50, p95 = np.quantile(x, [0.05, 0.5, 0.95])
+            if scenario == base_name:
+                diff = (math.nan, math.nan, math.nan)
+            else:
+                common = frame.index.intersection(base.index)
+                diff = paired_difference(
+                    frame.loc[common, metric].to_numpy(float),
+                    base.loc[common, metric].to_numpy(float),
+                )
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "metric": metric,
+                    "mean": float(x.mean()),
+                    "p05": float(p05),
+                    "p50": float(p50),
+                    "p95": float(p95),
+                    "diff_mean": diff[0],
+                    "diff_lo": diff[1],
+                    "diff_hi": diff[2],
+                }
+            )
+    return pd.DataFrame(rows)

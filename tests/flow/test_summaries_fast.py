@@ -10,13 +10,19 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import reference_summaries as ref
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import reference_summaries as ref
 from lsr.data.scenario_files import example_path, load_scenario_file
 from lsr.flow.engine import simulate
-from lsr.flow.experiment import daily_bands, experiment_max_rate, monthly_bands, monthly_indicators
+from lsr.flow.experiment import (
+    daily_bands,
+    experiment_max_rate,
+    monthly_bands,
+    monthly_indicators,
+    summarise_totals,
+)
 from lsr.flow.outputs import RunSummary, summarise
 from lsr.flow.parameters import FlowParameters
 from lsr.flow.sampling import draw_inputs
@@ -106,3 +112,42 @@ def test_monthly_indicators_without_population_or_days() -> None:
             ref.monthly_indicators(frame, population),
             check_exact=True,
         )
+
+
+@pytest.mark.parametrize("reps", [1, 2, 3, 9, 40])
+def test_summarise_totals_matches_the_reference(reps: int) -> None:
+    """Random totals (some NaN, some constant) for a base case and two scenarios."""
+    rng = np.random.default_rng(reps)
+    rows = []
+    for scenario in ("Base case", "A", "B"):
+        for r in range(reps):
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "replication": r,
+                    "delayed_days": float(rng.gamma(2.0, 3000.0)),
+                    "share": float(rng.random()),
+                    "constant": 5.0,
+                    "rate": math.nan if r == 1 else float(rng.random()),
+                }
+            )
+    totals = pd.DataFrame(rows).sample(frac=1.0, random_state=1)  # any row order
+    totals = pd.concat(
+        [totals[totals.scenario == "Base case"], totals[totals.scenario != "Base case"]]
+    )
+    pd.testing.assert_frame_equal(
+        summarise_totals(totals), ref.summarise_totals(totals), check_exact=True
+    )
+
+
+def test_summarise_totals_of_winter_runs(winter_runs) -> None:  # type: ignore[no-untyped-def]
+    totals = pd.DataFrame(
+        [
+            {"scenario": name, "replication": r, **s.totals}
+            for name, runs in winter_runs.items()
+            for r, (_, s, _) in enumerate(runs)
+        ]
+    )
+    pd.testing.assert_frame_equal(
+        summarise_totals(totals), ref.summarise_totals(totals), check_exact=True
+    )
