@@ -40,7 +40,7 @@ from scipy.special import stdtrit
 
 from lsr.flow.outputs import RunSummary
 from lsr.flow.parameters import FlowParameters
-from lsr.flow.run import run
+from lsr.flow.run import PatientCache, run
 from lsr.flow.sampling import default_max_rate
 from lsr.flow.scenario import BASE_NAME, ScenarioFile
 
@@ -527,7 +527,9 @@ def run_experiment(
     names = list(params)
     if run_fn is None:
         max_rate = experiment_max_rate(list(params.values()))
-        run_fn = functools.partial(_run_one, engine=engine, max_rate=max_rate)
+        run_fn = functools.partial(
+            _run_one, engine=engine, max_rate=max_rate, cache=PatientCache(len(names) + 1)
+        )
     seeds = {
         name: seed + (0 if common_random_numbers else k * _INDEPENDENT_SEED_STEP)
         for k, name in enumerate(names)
@@ -620,6 +622,12 @@ def run_experiment(
 
 
 def _run_one(
-    params: FlowParameters, seed: int, replication: int, *, engine: str, max_rate: float
+    params: FlowParameters,
+    seed: int,
+    replication: int,
+    *,
+    engine: str,
+    max_rate: float,
+    cache: PatientCache | None = None,
 ) -> RunSummary:
-    return run(params, seed, replication, engine=engine, max_rate=max_rate)
+    return run(params, seed, replication, engine=engine, max_rate=max_rate, cache=cache)

@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from typing import Any
+
 from lsr.flow.engine import simulate
 from lsr.flow.engine_reference import simulate_reference
 from lsr.flow.outputs import RunSummary, summarise
 from lsr.flow.parameters import FlowParameters
-from lsr.flow.sampling import draw_inputs
+from lsr.flow.sampling import FlowInputs, draw_inputs, patient_key, with_system
 
 ENGINES = ("compiled", "reference")
+
+
+class PatientCache:
+    """The last few replications' patients, keyed by what they depend on
+    (:func:`~lsr.flow.sampling.patient_key`, seed, replication and thinning rate).
+
+    Scenarios that change only the system (capacities, overflow rules, where CHC assessments
+    happen) run on the patients already drawn for another scenario of the same replication,
+    with their own system swapped in (:func:`~lsr.flow.sampling.with_system`): the inputs are
+    identical to drawing them again, at a fraction of the cost."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, FlowInputs] = OrderedDict()
+        self.hits = 0
+
+    def inputs(
+        self, params: FlowParameters, seed: int, replication: int, max_rate: float | None
+    ) -> FlowInputs:
+        """:func:`~lsr.flow.sampling.draw_inputs` for ``params``, reusing drawn patients."""
+        key = (patient_key(params), seed, replication, max_rate)
+        found = self._items.get(key)
+        if found is not None:
+            self.hits += 1
+            self._items.move_to_end(key)
+            return with_system(found, params)
+        drawn = draw_inputs(params, seed, replication, max_rate=max_rate)
+        self._items[key] = drawn
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return drawn
 
 
 def run(
@@ -17,14 +51,20 @@ def run(
     replication: int,
     engine: str = "compiled",
     max_rate: float | None = None,
+    cache: PatientCache | None = None,
 ) -> RunSummary:
     """Simulate replication ``replication`` of ``params`` with ``seed`` and summarise it.
 
     ``engine`` is ``"compiled"`` (numba, fast) or ``"reference"`` (plain Python, identical
     results). ``max_rate`` is the thinning rate of the arrival stream; scenarios compared under
-    common random numbers must share it (see :mod:`lsr.flow.sampling`)."""
+    common random numbers must share it (see :mod:`lsr.flow.sampling`). ``cache`` reuses the
+    patients drawn for an earlier scenario of the same replication where they are the same
+    (:class:`PatientCache`; the results do not change)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    inputs = draw_inputs(params, seed, replication, max_rate=max_rate)
+    if cache is None:
+        inputs = draw_inputs(params, seed, replication, max_rate=max_rate)
+    else:
+        inputs = cache.inputs(params, seed, replication, max_rate)
     records = simulate(inputs) if engine == "compiled" else simulate_reference(inputs)
     return summarise(params, inputs, records)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from lsr.flow.experiment import experiment_max_rate, summarise_totals
 from lsr.flow.parameters import FlowParameters
-from lsr.flow.run import run
+from lsr.flow.run import PatientCache, run
 from lsr.flow.scenario import ScenarioFile, scale_parameters
 
 __all__ = [
@@ -106,8 +106,11 @@ def sweep_tasks(
 def run_task(task: SweepTask) -> list[dict[str, Any]]:
     """Run one task: one row of totals per scenario (picklable, for worker processes)."""
     rows = []
+    cache = PatientCache(len(task.parameters))  # scenarios changing only the system share patients
     for name, params in task.parameters:
-        summary = run(params, task.seed, task.replication, task.engine, max_rate=task.max_rate)
+        summary = run(
+            params, task.seed, task.replication, task.engine, max_rate=task.max_rate, cache=cache
+        )
         rows.append(
             {
                 "area_code": task.area_code,
