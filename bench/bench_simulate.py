@@ -113,7 +113,7 @@ def main() -> None:
     result = run_experiment(
         load_scenario_file(example_path("winter")), seed=args.seed, replications=args.replications
     )
-    theirs = dict(re.findall(r"^(.*): delayed days ([0-9][0-9,]*)", s_out, flags=re.M))
+    theirs = dict(re.findall(r"^(.*): delayed days ([0-9][0-9,]*[0-9])", s_out, flags=re.M))
     print("mean delayed days per scenario (lsr | SimPy twin):")
     for name in result.scenario_names:
         ours = result.result(name, "delayed_days")["mean"]

@@ -21,10 +21,12 @@ from lsr.flow.experiment import (
     experiment_max_rate,
     monthly_bands,
     monthly_indicators,
+    run_experiment,
     summarise_totals,
 )
 from lsr.flow.outputs import RunSummary, summarise
 from lsr.flow.parameters import FlowParameters
+from lsr.flow.run import run
 from lsr.flow.sampling import draw_inputs
 
 from flow_params import small_params
@@ -150,4 +152,34 @@ def test_summarise_totals_of_winter_runs(winter_runs) -> None:  # type: ignore[n
     )
     pd.testing.assert_frame_equal(
         summarise_totals(totals), ref.summarise_totals(totals), check_exact=True
+    )
+
+
+def test_experiment_bands_match_the_reference() -> None:
+    """run_experiment's monthly bands, daily bands and results (formed without a frame per
+    replication) against the reference functions applied to the same runs."""
+    sf = load_scenario_file(example_path("winter"))
+    rate = experiment_max_rate(list(sf.parameters.values()))
+    seen: dict[str, list[RunSummary]] = {}
+
+    def capture(params: FlowParameters, seed: int, replication: int) -> RunSummary:
+        summary = run(params, seed, replication, max_rate=rate)
+        name = next(n for n, p in sf.parameters.items() if p is params)
+        seen.setdefault(name, []).append(summary)
+        return summary
+
+    result = run_experiment(sf, seed=3, replications=9, run_fn=capture)
+    slow_monthly = ref.monthly_bands(
+        {
+            name: [
+                ref.monthly_indicators(s.daily, sf.parameters[name].adult_population) for s in runs
+            ]
+            for name, runs in seen.items()
+        }
+    )
+    pd.testing.assert_frame_equal(result.monthly, slow_monthly, check_exact=True)
+    daily = {name: [s.daily for s in runs] for name, runs in seen.items()}
+    pd.testing.assert_frame_equal(result.daily, ref.daily_bands(daily), check_exact=True)
+    pd.testing.assert_frame_equal(
+        result.results, ref.summarise_totals(result.totals), check_exact=True
     )
