@@ -23,13 +23,14 @@ that happens in a run takes reserve slot k (the engine sets its arrival time).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import gammaincinv, ndtri
+from scipy.special import gammainccinv, gammaincinv, gammaln, ndtr, ndtri
 
 from lsr.flow.parameters import PATHWAY_SERVICE, SERVICES, CapacityStep, Duration, FlowParameters
 
@@ -126,8 +127,66 @@ def sample_duration(d: Duration, u: FloatArray) -> FloatArray:
     if d.distribution == "gamma":
         shape = (d.mean / d.sd) ** 2
         scale = d.sd**2 / d.mean
-        return np.asarray(gammaincinv(shape, u) * scale, dtype=np.float64)
+        return gamma_quantile(shape, u) * scale
     raise ValueError(f"unknown distribution {d.distribution!r}")
+
+
+#: Normal scores covered by the gamma quantile tables: every uniform numpy draws (53 bits, below
+#: 1 - 2**-53) has a normal score inside (-8.3, 8.3).
+_Z_LIMIT = 8.5
+_Z_POINTS = 4097
+#: Below this shape the quantile function is too steep near 0 for the table: direct inversion.
+_TABLE_MIN_SHAPE = 0.5
+
+
+@functools.lru_cache(maxsize=256)
+def _gamma_table(shape: float) -> tuple[FloatArray, FloatArray] | None:
+    """log Q and d(log Q)/dz on a grid of normal scores z, Q the unit-scale gamma quantile at
+    the uniform ndtr(z) (None where the table would not be accurate: use direct inversion)."""
+    z = np.linspace(-_Z_LIMIT, _Z_LIMIT, _Z_POINTS)
+    # upper half through the complement, accurate where ndtr(z) rounds to 1
+    q = np.where(z < 0, gammaincinv(shape, ndtr(z)), gammainccinv(shape, ndtr(-z)))
+    if not np.all(np.isfinite(q)) or np.any(q <= 0):
+        return None
+    log_q = np.log(q)
+    # dQ/dz = phi(z) / f(Q), f the gamma density: d log Q / dz = phi(z) Gamma(k) / (Q^k e^-Q)
+    slope = np.exp(-0.5 * z * z - 0.5 * math.log(2 * math.pi) + gammaln(shape) - shape * log_q + q)
+    if not np.all(np.isfinite(slope)):
+        return None
+    return log_q, slope
+
+
+def gamma_quantile(shape: float, u: FloatArray) -> FloatArray:
+    """The unit-scale gamma quantile at uniforms ``u`` in [0, 1): ``gammaincinv(shape, u)``,
+    about ten times faster.
+
+    The quantile is tabulated once per shape as log Q against the normal score z = ndtri(u)
+    (smooth in z, whatever the shape) with its exact derivative, and interpolated by cubic
+    Hermite polynomials: relative error below 1e-9 (tests/flow/test_gamma_quantile.py).
+    Shapes below 0.5 use ``gammaincinv`` itself."""
+    u = np.asarray(u, dtype=np.float64)
+    table = _gamma_table(float(shape)) if shape >= _TABLE_MIN_SHAPE else None
+    if table is None:
+        return np.asarray(gammaincinv(shape, u), dtype=np.float64)
+    log_q, slope = table
+    h = 2 * _Z_LIMIT / (_Z_POINTS - 1)
+    z = ndtri(u)
+    x = np.clip((z + _Z_LIMIT) / h, 0.0, _Z_POINTS - 1 - 1e-9)
+    j = x.astype(np.int64)
+    t = x - j
+    t2 = t * t
+    t3 = t2 * t
+    y = (
+        (2 * t3 - 3 * t2 + 1) * log_q[j]
+        + (t3 - 2 * t2 + t) * h * slope[j]
+        + (-2 * t3 + 3 * t2) * log_q[j + 1]
+        + (t3 - t2) * h * slope[j + 1]
+    )
+    q = np.exp(y)
+    outside = ~(np.abs(z) <= _Z_LIMIT)  # u = 0 and uniforms numpy never draws: direct
+    if outside.any():
+        q[outside] = gammaincinv(shape, u[outside])
+    return q
 
 
 def arrival_rate(params: FlowParameters, t: FloatArray) -> FloatArray:
