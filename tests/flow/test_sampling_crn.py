@@ -254,3 +254,34 @@ def test_patient_key_sees_every_patient_parameter(make_params) -> None:  # type:
     services = (dataclasses.replace(base.services[0], length_of_stay=Duration(6.0, 3.0)),)
     other = dataclasses.replace(base, services=services + base.services[1:])
     assert patient_key(other) != patient_key(base)
+
+
+@SETTINGS
+@given(st.data(), small_params(), SEEDS, REPS, st.floats(0.5, 2.0), st.floats(0.0, 30.0))
+def test_draw_inputs_many_equals_separate_draws(
+    data: st.DataObject, params: FlowParameters, seed: int, rep: int, m: float, start: float
+) -> None:
+    """Sharing candidates, thinning and attributes between a base case, a surge (or a fall),
+    a system change and a longer stay gives exactly the separate draws."""
+    surge = dataclasses.replace(
+        params,
+        arrivals=dataclasses.replace(params.arrivals, surges=((start, start + 10.0, m),)),
+    )
+    other_system = data.draw(_not_arrivals(params))
+    services = list(params.services)
+    los = services[0].length_of_stay
+    services[0] = dataclasses.replace(
+        services[0], length_of_stay=Duration(los.mean * 1.5, los.sd * 1.5, los.distribution)
+    )
+    longer = dataclasses.replace(params, services=tuple(services))
+    every = [params, surge, other_system, longer, surge]
+    rate = max(sampling.default_max_rate(p) for p in every)
+    many = sampling.draw_inputs_many(every, seed, rep)
+    for p, got in zip(every, many, strict=True):
+        want = draw_inputs(p, seed, rep, max_rate=rate)
+        for f in dataclasses.fields(want):
+            a, b = getattr(got, f.name), getattr(want, f.name)
+            if isinstance(b, np.ndarray):
+                assert a.dtype == b.dtype and _same(a, b), f.name
+            else:
+                assert a == b, f.name
