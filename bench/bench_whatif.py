@@ -65,8 +65,9 @@ def main() -> None:
         subprocess.run(cmd, check=True, capture_output=True)
         cold = time.perf_counter() - t
         delayed = result.totals.set_index("metric").loc["delayed_days"]
+        how = "same patients, system swapped" if result.same_patients else "drawn with the base"
         print(
-            f"{name} ({'same patients' if result.same_patients else 'patients redrawn'}): warm "
+            f"{name} ({how}): warm "
             f"{wall:.3f} s wall (best of {args.repeat}; median {sorted(walls)[len(walls) // 2]:.3f}"
             f" s; CPU {min(cpus):.3f} s), target under {TARGET:g} s: "
             f"{'met' if wall < TARGET else 'NOT met'}; cold path (fresh process) {cold:.2f} s: "
