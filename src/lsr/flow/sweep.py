@@ -15,7 +15,9 @@ Results do not depend on the executor or the order tasks finish in.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -122,6 +124,15 @@ def run_task(task: SweepTask) -> list[dict[str, Any]]:
     return rows
 
 
+def _forks_workers(executor: object) -> bool:
+    """A local process pool that has not started its (forked) workers yet."""
+    if not isinstance(executor, ProcessPoolExecutor):
+        return False
+    context = getattr(executor, "_mp_context", None)
+    method = context.get_start_method() if context is not None else None
+    return method == "fork" and not getattr(executor, "_processes", None)
+
+
 @dataclass
 class SweepResult:
     """Totals per area, scenario and replication, and their summaries per area."""
@@ -147,6 +158,9 @@ def run_sweep(
     """Run every area x scenario x replication on ``executor``; ``progress(done, total)`` is
     called as tasks are collected (in submission order)."""
     tasks = sweep_tasks(scenario_file, areas, replications=replications, seed=seed, engine=engine)
+    if tasks and _forks_workers(executor):
+        # load the compiled code here, once: the workers forked at the first submit inherit it
+        run_task(dataclasses.replace(tasks[0], parameters=tasks[0].parameters[:1]))
     futures = [executor.submit(run_task, task) for task in tasks]
     rows: list[dict[str, Any]] = []
     for done, future in enumerate(futures, start=1):
