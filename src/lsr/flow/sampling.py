@@ -18,6 +18,14 @@ and seasonal amplitude, and allows any surge up to twice the rate).
 
 Readmissions take slots from a reserve pool drawn from separate streams: the k-th readmission
 that happens in a run takes reserve slot k (the engine sets its arrival time).
+
+Only what is used is transformed: every stream gives one uniform per candidate (cheap, and what
+ties attributes to candidates), but inverse distribution functions are applied only to admitted
+patients and only where the value is used (see :func:`_attributes`); gamma quantiles come from
+a per-shape table (:func:`gamma_quantile`). Scenarios that share patients need not draw them
+twice: :func:`patient_key` says what the patients depend on, :func:`with_system` swaps the
+system of drawn inputs, and :func:`draw_inputs_many` draws several parameter sets at once,
+sharing candidates and attributes between sets that differ only in their arrival rate.
 """
 
 from __future__ import annotations
