@@ -79,3 +79,15 @@ def test_whatif_on_the_winter_example_pairs_replications() -> None:
     # the same patients arrive from outside (readmissions follow when patients leave)
     first = t.loc["admissions"] - t.loc["readmissions"]
     assert first["base"] == first["changed"]
+
+
+def test_one_replication_has_no_interval_and_warm_runs(make_params: ParamsFactory) -> None:
+    from lsr.flow.whatif import warm
+
+    warm()
+    warm(make_params(days=5))
+    result = run_whatif(make_params(days=20), make_params(days=20, per_day=5.0), replications=1)
+    assert result.replications == 1 and not result.same_patients
+    assert result.difference["lo"].isna().all() and result.difference["hi"].isna().all()
+    assert result.totals["diff_lo"].isna().all()
+    assert np.isfinite(result.difference["mean"]).all()
