@@ -4,11 +4,15 @@ of drawing every scenario's inputs afresh, and the sharing does happen."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pandas as pd
 
 from lsr.data.scenario_files import example_path, parse_scenario_text
 from lsr.flow.experiment import experiment_max_rate, run_experiment
 from lsr.flow.run import PatientCache, run
+from lsr.flow.sampling import draw_inputs
 from lsr.flow.sweep import AreaPopulation, run_task, sweep_tasks
 
 
@@ -55,3 +59,23 @@ def test_the_cache_shares_only_what_is_the_same() -> None:
     assert cache.hits == 2
     cache.inputs(sf.parameters["Base case"], 1, 1, rate)
     assert cache.hits == 2  # another replication: drawn afresh
+
+
+def test_a_group_is_drawn_once_per_replication() -> None:
+    """With the experiment's scenarios as a group, the winter surge shares the base case's
+    draw as well; every scenario still gets exactly its own draw_inputs."""
+    sf = parse_scenario_text(_short(), "short.yaml")
+    rate = experiment_max_rate(list(sf.parameters.values()))
+    group = list(sf.parameters.values())
+    cache = PatientCache(group=group)
+    for rep in (0, 1):
+        for params in group:
+            got = cache.inputs(params, 7, rep, rate)
+            want = draw_inputs(params, 7, rep, max_rate=rate)
+            for f in dataclasses.fields(want):
+                a, b = getattr(got, f.name), getattr(want, f.name)
+                if isinstance(b, np.ndarray):
+                    assert np.array_equal(a, b, equal_nan=b.dtype.kind == "f"), f.name
+                else:
+                    assert a == b, f.name
+    assert cache.hits == 2 * 3  # one group draw per replication serves the four scenarios

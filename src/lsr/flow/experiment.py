@@ -307,7 +307,10 @@ def run_experiment(
     if run_fn is None:
         max_rate = experiment_max_rate(list(params.values()))
         run_fn = functools.partial(
-            _run_one, engine=engine, max_rate=max_rate, cache=PatientCache(len(names) + 1)
+            _run_one,
+            engine=engine,
+            max_rate=max_rate,
+            cache=PatientCache(len(names) + 1, group=list(params.values())),
         )
     seeds = {
         name: seed + (0 if common_random_numbers else k * _INDEPENDENT_SEED_STEP)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from lsr.flow.engine import simulate
 from lsr.flow.engine_reference import simulate_reference
 from lsr.flow.outputs import RunSummary, summarise
 from lsr.flow.parameters import FlowParameters
-from lsr.flow.sampling import FlowInputs, draw_inputs, patient_key, with_system
+from lsr.flow.sampling import (
+    FlowInputs,
+    draw_inputs,
+    draw_inputs_many,
+    patient_key,
+    with_system,
+)
 
 ENGINES = ("compiled", "reference")
 
@@ -21,10 +28,16 @@ class PatientCache:
     Scenarios that change only the system (capacities, overflow rules, where CHC assessments
     happen) run on the patients already drawn for another scenario of the same replication,
     with their own system swapped in (:func:`~lsr.flow.sampling.with_system`): the inputs are
-    identical to drawing them again, at a fraction of the cost."""
+    identical to drawing them again, at a fraction of the cost.
 
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
+    With a ``group`` (the parameter sets of one experiment or sweep task), the first request of
+    a replication for a member draws the whole group at once
+    (:func:`~lsr.flow.sampling.draw_inputs_many`), so that members differing only in their
+    arrival rate (a surge) share the candidate arrivals and their attributes too."""
+
+    def __init__(self, size: int = 8, group: Sequence[FlowParameters] = ()) -> None:
+        self.group = list(group)
+        self.size = max(size, len(self.group) + 1)
         self._items: OrderedDict[Any, FlowInputs] = OrderedDict()
         self.hits = 0
 
@@ -38,11 +51,21 @@ class PatientCache:
             self.hits += 1
             self._items.move_to_end(key)
             return with_system(found, params)
+        if max_rate is not None and params in self.group:
+            many = draw_inputs_many(self.group, seed, replication, max_rate=max_rate)
+            for member, x in zip(self.group, many, strict=True):
+                self._store((patient_key(member), seed, replication, max_rate), x)
+            return with_system(self._items[key], params)
         drawn = draw_inputs(params, seed, replication, max_rate=max_rate)
-        self._items[key] = drawn
+        self._store(key, drawn)
+        return drawn
+
+    def _store(self, key: Any, inputs: FlowInputs) -> None:
+        if key in self._items:
+            return
+        self._items[key] = inputs
         if len(self._items) > self.size:
             self._items.popitem(last=False)
-        return drawn
 
 
 def run(

@@ -108,7 +108,8 @@ def sweep_tasks(
 def run_task(task: SweepTask) -> list[dict[str, Any]]:
     """Run one task: one row of totals per scenario (picklable, for worker processes)."""
     rows = []
-    cache = PatientCache(len(task.parameters))  # scenarios changing only the system share patients
+    # scenarios changing only the system, or only the arrival rate, share their patients
+    cache = PatientCache(len(task.parameters), group=[p for _, p in task.parameters])
     for name, params in task.parameters:
         summary = run(
             params, task.seed, task.replication, task.engine, max_rate=task.max_rate, cache=cache
