@@ -36,11 +36,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
+from lsr.flow.bands import (
+    PROFILE_INDICATORS,
+    daily_bands,
+    experiment_monthly,
+    monthly_bands,
+    monthly_indicators,
+    summarise_totals,
+)
 from lsr.flow.outputs import RunSummary
 from lsr.flow.parameters import FlowParameters
-from lsr.flow.run import run
+from lsr.flow.run import PatientCache, run
 from lsr.flow.sampling import default_max_rate
 from lsr.flow.scenario import BASE_NAME, ScenarioFile
 
@@ -132,7 +140,7 @@ def precision(values: Sequence[float], confidence: float = 0.95) -> Precision:
     if n < 2:
         return Precision(n, mean, math.inf, math.inf)
     sd = float(x.std(ddof=1))
-    hw = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n))
+    hw = float(stdtrit(n - 1, 0.5 + confidence / 2) * sd / math.sqrt(n))  # Student t quantile
     rel = hw / abs(mean) if mean != 0 else (0.0 if hw == 0 else math.inf)
     return Precision(n, mean, hw, rel)
 
@@ -226,155 +234,6 @@ def experiment_max_rate(parameters: Sequence[FlowParameters]) -> float:
     return max(default_max_rate(p) for p in parameters)
 
 
-def summarise_totals(totals: pd.DataFrame, base_name: str = BASE_NAME) -> pd.DataFrame:
-    """Per scenario and metric: mean and 5%, 50%, 95% quantiles over replications, and the
-    difference from ``base_name`` paired by replication with its 95% CI.
-
-    ``totals`` has columns ``scenario``, ``replication`` and one column per metric."""
-    metrics = [c for c in totals.columns if c not in ("scenario", "replication")]
-    base = totals[totals["scenario"] == base_name].set_index("replication").sort_index()
-    rows = []
-    for scenario, frame in totals.groupby("scenario", sort=False):
-        frame = frame.set_index("replication").sort_index()
-        for metric in metrics:
-            x = frame[metric].to_numpy(dtype=float)
-            p05, p50, p95 = np.quantile(x, [0.05, 0.5, 0.95])
-            if scenario == base_name:
-                diff = (math.nan, math.nan, math.nan)
-            else:
-                common = frame.index.intersection(base.index)
-                diff = paired_difference(
-                    frame.loc[common, metric].to_numpy(float),
-                    base.loc[common, metric].to_numpy(float),
-                )
-            rows.append(
-                {
-                    "scenario": scenario,
-                    "metric": metric,
-                    "mean": float(x.mean()),
-                    "p05": float(p05),
-                    "p50": float(p50),
-                    "p95": float(p95),
-                    "diff_mean": diff[0],
-                    "diff_lo": diff[1],
-                    "diff_hi": diff[2],
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def daily_bands(daily: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
-    """Per scenario, day and metric: the mean and 5% and 95% quantiles over replications of the
-    daily series. Columns ``scenario, day, date, metric, mean, p05, p95``."""
-    frames = []
-    for scenario, runs in daily.items():
-        first = runs[0]
-        metrics = [c for c in first.columns if c not in ("day", "date")]
-        cube = np.stack([r[metrics].to_numpy(dtype=float) for r in runs])  # rep x day x metric
-        mean = cube.mean(axis=0)
-        p05, p95 = np.quantile(cube, [0.05, 0.95], axis=0)
-        n_days = cube.shape[1]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "scenario": scenario,
-                    "day": np.repeat(first["day"].to_numpy(), len(metrics)),
-                    "date": np.repeat(first["date"].to_numpy(), len(metrics)),
-                    "metric": np.tile(metrics, n_days),
-                    "mean": mean.ravel(),
-                    "p05": p05.ravel(),
-                    "p95": p95.ravel(),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
-
-
-#: The profile's indicators the simulation reproduces (ids as in :mod:`lsr.core.indicators`),
-#: with their multipliers (values are in the profile's units).
-PROFILE_INDICATORS: dict[str, float] = {
-    "dtoc_18": 100_000.0,  # delayed beds a day per 100,000 adults aged 18+
-    "long_stays_65": 100.0,  # % of patients leaving the acute bed whose stay was over 7 days
-    "readmissions_30d_65": 100.0,  # % of them readmitted as an emergency within 30 days
-}
-
-_MONTHLY_COLUMNS = ["month", "indicator", "numerator", "denominator", "value", "days"]
-
-
-def monthly_indicators(daily: pd.DataFrame, adult_population: float) -> pd.DataFrame:
-    """The profile's indicators per calendar month, from one replication's daily frame.
-
-    Columns ``month`` (first day of the month), ``indicator``, ``numerator``, ``denominator``,
-    ``value`` (in the profile's units) and ``days`` (days of the month used). Only the days of
-    the month inside the simulated period are used (a month cut by the start or end of the
-    period is partial; ``days`` says how much of it):
-
-    - ``dtoc_18``: delayed patients at midday (``acute_delayed``) averaged over the month's
-      days, / ``adult_population`` x 100,000 (NaN when ``adult_population`` is not set);
-    - ``long_stays_65``: ``left_acute_over_7`` / ``left_acute`` x 100, by month of leaving the
-      acute bed;
-    - ``readmissions_30d_65``: ``readmissions_within_30`` / ``left_acute`` x 100, by month of
-      leaving the acute bed, over days at least 30 days before the end of the period (all of it
-      when it is no longer than 30 days), as for the run's readmission rate: a later discharge
-      could be readmitted after the run ends.
-    """
-    d = daily
-    month = pd.to_datetime(d["date"]).dt.to_period("M").dt.to_timestamp()
-    n_days = len(d)
-    cut = n_days - 30 if n_days > 30 else n_days
-    rows = []
-    for m, idx in d.groupby(month, sort=True).groups.items():
-        g = d.loc[idx]
-        delayed = float(g["acute_delayed"].sum())
-        den = float(len(g)) * adult_population
-        value = delayed / den * 100_000.0 if adult_population > 0 else math.nan
-        rows.append([m, "dtoc_18", delayed, den, value, len(g)])
-        left = float(g["left_acute"].sum())
-        over = float(g["left_acute_over_7"].sum())
-        rows.append(
-            [m, "long_stays_65", over, left, over / left * 100.0 if left else math.nan, len(g)]
-        )
-        e = g[g["day"] < cut]
-        left_e = float(e["left_acute"].sum())
-        readm = float(e["readmissions_within_30"].sum())
-        value = readm / left_e * 100.0 if left_e else math.nan
-        rows.append([m, "readmissions_30d_65", readm, left_e, value, len(e)])
-    return pd.DataFrame(rows, columns=_MONTHLY_COLUMNS)
-
-
-def monthly_bands(monthly: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
-    """Per scenario, month and indicator: the mean and 5% and 95% quantiles over replications
-    of :func:`monthly_indicators` (replications with no value that month are left out).
-    Columns ``scenario, month, indicator, mean, p05, p95, days, replications``."""
-    rows = []
-    for scenario, runs in monthly.items():
-        if not runs:
-            continue
-        cube = pd.concat(runs, keys=range(len(runs)), names=["replication", "row"])
-        for (month, indicator), g in cube.groupby(["month", "indicator"], sort=True):
-            x = g["value"].to_numpy(dtype=float)
-            x = x[~np.isnan(x)]
-            if x.size:
-                mean = float(x.mean())
-                p05, p95 = (float(v) for v in np.quantile(x, [0.05, 0.95]))
-            else:
-                mean = p05 = p95 = math.nan
-            rows.append(
-                {
-                    "scenario": scenario,
-                    "month": month,
-                    "indicator": indicator,
-                    "mean": mean,
-                    "p05": p05,
-                    "p95": p95,
-                    "days": int(g["days"].iloc[0]),
-                    "replications": int(x.size),
-                }
-            )
-    columns = ["scenario", "month", "indicator", "mean", "p05", "p95", "days", "replications"]
-    return pd.DataFrame(rows, columns=columns)
-
-
 @dataclass
 class ExperimentResult:
     """Everything an experiment produced."""
@@ -447,7 +306,12 @@ def run_experiment(
     names = list(params)
     if run_fn is None:
         max_rate = experiment_max_rate(list(params.values()))
-        run_fn = functools.partial(_run_one, engine=engine, max_rate=max_rate)
+        run_fn = functools.partial(
+            _run_one,
+            engine=engine,
+            max_rate=max_rate,
+            cache=PatientCache(len(names) + 1, group=list(params.values())),
+        )
     seeds = {
         name: seed + (0 if common_random_numbers else k * _INDEPENDENT_SEED_STEP)
         for k, name in enumerate(names)
@@ -525,14 +389,9 @@ def run_experiment(
         cost_sources=_cost_sources(params[BASE_NAME]),
         unit_costs=_unit_costs(params[BASE_NAME]),
         common_random_numbers=common_random_numbers,
-        monthly=monthly_bands(
-            {
-                name: [
-                    monthly_indicators(s.daily, params[name].adult_population)
-                    for s in summaries[name]
-                ]
-                for name in names
-            }
+        monthly=experiment_monthly(
+            {name: [s.daily for s in summaries[name]] for name in names},
+            {name: params[name].adult_population for name in names},
         ),
         adult_population=params[BASE_NAME].adult_population,
         area=scenario_file.spec.area,
@@ -540,6 +399,12 @@ def run_experiment(
 
 
 def _run_one(
-    params: FlowParameters, seed: int, replication: int, *, engine: str, max_rate: float
+    params: FlowParameters,
+    seed: int,
+    replication: int,
+    *,
+    engine: str,
+    max_rate: float,
+    cache: PatientCache | None = None,
 ) -> RunSummary:
-    return run(params, seed, replication, engine=engine, max_rate=max_rate)
+    return run(params, seed, replication, engine=engine, max_rate=max_rate, cache=cache)

@@ -17,8 +17,10 @@ indicators can be formed for any month of the period.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -33,8 +35,9 @@ from lsr.flow.engine_reference import (
     REASONS,
     PatientRecords,
 )
-from lsr.flow.parameters import PATHWAY_SERVICE, FlowParameters
+from lsr.flow.parameters import PATHWAY_SERVICE, SERVICES, FlowParameters
 from lsr.flow.sampling import FlowInputs
+from lsr.flow.summary_kernel import COUNTS, DAILY_COLUMNS, TERMS, summary_pass
 
 #: Waiting-for-service reason codes with their names (reason A is derived from assessments).
 _WAIT_REASONS = {R_C: "C", R_DI: "Di", R_DII: "Dii", R_E: "E", R_G: "G"}
@@ -76,10 +79,6 @@ def integral(start: np.ndarray, end: np.ndarray, t0: float, t1: float) -> float:
     return float(np.sum(np.clip(e - s, 0.0, None)))
 
 
-def _in(x: np.ndarray, t0: float, t1: float) -> np.ndarray:
-    return (x >= t0) & (x < t1)
-
-
 def delay_intervals(
     inputs: FlowInputs, records: PatientRecords
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -95,130 +94,103 @@ def delay_intervals(
     return out
 
 
-def _readmitted_within_30(r: PatientRecords) -> np.ndarray:
-    """``bool[n]``: the slot left the acute bed and was readmitted as an emergency within 30
-    days (the readmission arriving before the end of the run)."""
-    readm = np.zeros(r.n, dtype=bool)
-    q = np.flatnonzero(r.is_readmission & ~np.isnan(r.arrival))
-    idx = r.index_patient[q]
-    readm[idx[r.arrival[q] - r.leave_acute[idx] <= 30.0]] = True
-    return readm
+@functools.lru_cache(maxsize=64)
+def _dates(start: date, days: int) -> pd.DatetimeIndex:
+    return pd.date_range(pd.Timestamp(start), periods=days, freq="D")
 
 
 def summarise(params: FlowParameters, inputs: FlowInputs, records: PatientRecords) -> RunSummary:
-    """Daily counts and period totals for days ``0 .. params.days - 1``."""
+    """Daily counts and period totals for days ``0 .. params.days - 1``.
+
+    One compiled pass over the records (:func:`lsr.flow.summary_kernel.summary_pass`); the
+    numbers are those of the earlier numpy code, bit for bit (tests/flow/test_summaries_fast.py
+    compares them with a copy of it)."""
     r = records
     n = r.n
     days = int(params.days)
     horizon = float(days)
-    day = np.arange(days)
-    midday = day + 0.5
-    pathway = inputs.pathway[:n]
+    # readmission rate: discharges in [0, days - 30) (all of the period if it is shorter), with
+    # an emergency readmission within 30 days; every such readmission falls inside the run.
+    cut = horizon - 30.0 if horizon > 30.0 else horizon
+    counts, terms, used, c = summary_pass(
+        np.ascontiguousarray(r.arrival, dtype=np.float64),
+        np.ascontiguousarray(r.fit, dtype=np.float64),
+        np.ascontiguousarray(r.assess_start, dtype=np.float64),
+        np.ascontiguousarray(r.assess_end, dtype=np.float64),
+        np.ascontiguousarray(r.leave_acute, dtype=np.float64),
+        np.ascontiguousarray(r.service_start, dtype=np.float64),
+        np.ascontiguousarray(r.service_end, dtype=np.float64),
+        np.ascontiguousarray(r.overflowed, dtype=np.bool_),
+        np.ascontiguousarray(r.delay_reason, dtype=np.int8),
+        np.ascontiguousarray(r.is_readmission, dtype=np.bool_),
+        np.ascontiguousarray(r.index_patient, dtype=np.int64),
+        np.ascontiguousarray(inputs.pathway[:n], dtype=np.int64),
+        np.ascontiguousarray(inputs.needs_chc[:n], dtype=np.bool_),
+        bool(inputs.chc_in_hospital),
+        days,
+        cut,
+    )
+    col = {name: counts[i] for i, name in enumerate(DAILY_COLUMNS)}
+    count = {name: int(c[i]) for i, name in enumerate(COUNTS)}
+    term = {name: terms[i, : used[i]] for i, name in enumerate(TERMS)}
 
-    daily: dict[str, np.ndarray] = {"day": day}
-    arrived = r.arrival[_in(r.arrival, 0.0, horizon)]
-    daily["arrivals"] = np.bincount(np.floor(arrived).astype(np.int64), minlength=days)[:days]
-    daily["acute_occupied"] = count_at(r.arrival, r.leave_acute, midday)
-    daily["acute_delayed"] = count_at(r.fit, r.leave_acute, midday)
-    delays = delay_intervals(inputs, r)
-    for name, (s, e) in delays.items():
-        daily[f"delayed_{name}"] = count_at(s, e, midday)
+    daily: dict[str, np.ndarray] = {"day": np.arange(days)}
+    daily.update((k, col[k]) for k in DAILY_COLUMNS[:9])
     for agency in AGENCIES:
         names = [k for k, v in REASON_AGENCY.items() if v == agency]
         daily[f"delayed_{agency}"] = sum(
-            (daily[f"delayed_{k}"] for k in names), start=np.zeros(days, dtype=np.int64)
+            (col[f"delayed_{k}"] for k in names), start=np.zeros(days, dtype=np.int64)
         )
-    for pw, svc in PATHWAY_SERVICE.items():
-        if svc is None:
-            continue
-        sel = pathway == pw
-        daily[f"{svc}_occupied"] = count_at(r.service_start[sel], r.service_end[sel], midday)
-    daily["assessors_busy"] = count_at(r.assess_start, r.assess_end, midday)
-    for pw, svc in PATHWAY_SERVICE.items():
-        if svc is None:
-            continue
-        sel = r.overflowed & (pathway == pw) & _in(r.leave_acute, 0.0, horizon)
-        daily[f"overflow_{svc}"] = np.bincount(
-            np.floor(r.leave_acute[sel]).astype(np.int64), minlength=days
-        )[:days]
-    left = _in(r.leave_acute, 0.0, horizon)
-    leave_day = np.floor(np.where(left, r.leave_acute, 0.0)).astype(np.int64)
-
-    def per_leave_day(sel: np.ndarray) -> np.ndarray:
-        """Patients with ``sel`` leaving the acute bed on each day of the period."""
-        return np.bincount(leave_day[sel & left], minlength=days)[:days]
-
-    los = r.leave_acute - r.arrival
-    readm = _readmitted_within_30(r)
-    daily["left_acute"] = per_leave_day(left)
-    daily["left_acute_over_7"] = per_leave_day(los > 7)
-    daily["readmissions_within_30"] = per_leave_day(readm)
-    # flows out of the acute bed, by destination: each leaver is counted once, on its day
-    started = ~np.isnan(r.service_start)
-    daily["flow_home"] = per_leave_day(~started & ~r.overflowed)
-    for pw, svc in PATHWAY_SERVICE.items():
-        if svc is not None:
-            daily[f"flow_{svc}"] = per_leave_day(started & ~r.overflowed & (pathway == pw))
-    for pw, svc in PATHWAY_SERVICE.items():
-        if svc is not None:
-            daily[f"flow_overflow_{svc}"] = per_leave_day(r.overflowed & (pathway == pw))
-    readmitted = np.floor(r.arrival[r.is_readmission & _in(r.arrival, 0.0, horizon)])
-    daily["flow_readmitted"] = np.bincount(readmitted.astype(np.int64), minlength=days)[:days]
-    frame = pd.DataFrame(daily)
-    frame.insert(1, "date", pd.date_range(pd.Timestamp(params.start), periods=days, freq="D"))
+    daily.update((k, col[k]) for k in DAILY_COLUMNS[9:])
+    # one int64 block (much faster to build and to read back than one array per column)
+    frame = pd.DataFrame(np.column_stack(list(daily.values())), columns=list(daily), copy=False)
+    frame.insert(1, "date", _dates(params.start, days))
 
     t: dict[str, float] = {"days": float(days)}
-    in_window = _in(r.arrival, 0.0, horizon)
-    t["admissions"] = float(in_window.sum())
-    t["readmissions"] = float((in_window & r.is_readmission).sum())
-    t["discharges"] = float(left.sum())
-    t["overflow"] = float((r.overflowed & left).sum())
-    delayed_days = integral(r.fit, r.leave_acute, 0.0, horizon)
+    t["admissions"] = float(count["admissions"])
+    t["readmissions"] = float(count["readmissions"])
+    t["discharges"] = float(count["discharges"])
+    t["overflow"] = float(count["overflow"])
+    delayed_days = float(np.sum(term["delayed_days"]))
     t["delayed_days"] = delayed_days
     for name in REASONS[1:]:
-        s, e = delays[name]
-        t[f"delayed_days_{name}"] = integral(s, e, 0.0, horizon)
+        t[f"delayed_days_{name}"] = float(np.sum(term[f"delayed_days_{name}"]))
     for agency in AGENCIES:
         t[f"delayed_days_{agency}"] = float(
             sum(t[f"delayed_days_{k}"] for k, v in REASON_AGENCY.items() if v == agency)
         )
-    los = los[left]
+    los = term["los"]
     t["mean_acute_los"] = float(los.mean()) if los.size else math.nan
-    t["share_los_over_7"] = float((los > 7).mean()) if los.size else math.nan
-    t["share_los_over_21"] = float((los > 21).mean()) if los.size else math.nan
-    # readmission rate: discharges in [0, days - 30) (all of the period if it is shorter), with
-    # an emergency readmission within 30 days; every such readmission falls inside the run.
-    cut = horizon - 30.0 if horizon > 30.0 else horizon
-    base = _in(r.leave_acute, 0.0, cut)
-    t["readmission_rate"] = float(readm[base].sum() / base.sum()) if base.any() else math.nan
+    left = count["discharges"]
+    t["share_los_over_7"] = float(count["los_over_7"] / left) if left else math.nan
+    t["share_los_over_21"] = float(count["los_over_21"] / left) if left else math.nan
+    base = count["readmission_base"]
+    t["readmission_rate"] = float(count["readmitted_base"] / base) if base else math.nan
     t["dtoc_per_100k"] = (
         delayed_days / days / params.adult_population * 100000.0
         if params.adult_population > 0
         else math.nan
     )
-    acute_bed_days = integral(r.arrival, r.leave_acute, 0.0, horizon)
+    acute_bed_days = float(np.sum(term["acute_bed_days"]))
     t["acute_bed_days"] = acute_bed_days
     t["acute_occupancy_mean"] = acute_bed_days / days
     t["acute_bed_occupancy"] = (
         acute_bed_days / days / params.acute_beds if params.acute_beds > 0 else math.nan
     )
-    t["assessor_days"] = integral(r.assess_start, r.assess_end, 0.0, horizon)
+    t["assessor_days"] = float(np.sum(term["assessor_days"]))
     costs = params.costs
     t["cost_acute_delayed"] = delayed_days * costs.acute_delayed_day
     t["cost_acute"] = (acute_bed_days - delayed_days) * costs.acute_bed_day
     total = t["cost_acute_delayed"] + t["cost_acute"]
-    for pw, svc in PATHWAY_SERVICE.items():
-        if svc is None:
-            continue
-        sel = pathway == pw
-        bed_days = integral(r.service_start[sel], r.service_end[sel], 0.0, horizon)
+    for svc in SERVICES:
+        bed_days = float(np.sum(term[f"bed_days_{svc}"]))
         t[f"bed_days_{svc}"] = bed_days
-        t[f"overflow_{svc}"] = float(daily[f"overflow_{svc}"].sum())
+        t[f"overflow_{svc}"] = float(col[f"overflow_{svc}"].sum())
         t[f"cost_{svc}"] = bed_days * params.service(svc).unit_cost
         total += t[f"cost_{svc}"]
     t["cost_total"] = total
     for name in FLOW_COLUMNS:
-        t[name] = float(daily[name].sum())
+        t[name] = float(col[name].sum())
     t["events"] = float(r.events)
     t["dropped_readmissions"] = float(r.dropped_readmissions)
     return RunSummary(daily=frame, totals=t)

@@ -15,7 +15,9 @@ Results do not depend on the executor or the order tasks finish in.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,7 +25,7 @@ import pandas as pd
 
 from lsr.flow.experiment import experiment_max_rate, summarise_totals
 from lsr.flow.parameters import FlowParameters
-from lsr.flow.run import run
+from lsr.flow.run import PatientCache, run
 from lsr.flow.scenario import ScenarioFile, scale_parameters
 
 __all__ = [
@@ -106,8 +108,12 @@ def sweep_tasks(
 def run_task(task: SweepTask) -> list[dict[str, Any]]:
     """Run one task: one row of totals per scenario (picklable, for worker processes)."""
     rows = []
+    # scenarios changing only the system, or only the arrival rate, share their patients
+    cache = PatientCache(len(task.parameters), group=[p for _, p in task.parameters])
     for name, params in task.parameters:
-        summary = run(params, task.seed, task.replication, task.engine, max_rate=task.max_rate)
+        summary = run(
+            params, task.seed, task.replication, task.engine, max_rate=task.max_rate, cache=cache
+        )
         rows.append(
             {
                 "area_code": task.area_code,
@@ -117,6 +123,15 @@ def run_task(task: SweepTask) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _forks_workers(executor: object) -> bool:
+    """A local process pool that has not started its (forked) workers yet."""
+    if not isinstance(executor, ProcessPoolExecutor):
+        return False
+    context = getattr(executor, "_mp_context", None)
+    method = context.get_start_method() if context is not None else None
+    return method == "fork" and not getattr(executor, "_processes", None)
 
 
 @dataclass
@@ -144,6 +159,9 @@ def run_sweep(
     """Run every area x scenario x replication on ``executor``; ``progress(done, total)`` is
     called as tasks are collected (in submission order)."""
     tasks = sweep_tasks(scenario_file, areas, replications=replications, seed=seed, engine=engine)
+    if tasks and _forks_workers(executor):
+        # load the compiled code here, once: the workers forked at the first submit inherit it
+        run_task(dataclasses.replace(tasks[0], parameters=tasks[0].parameters[:1]))
     futures = [executor.submit(run_task, task) for task in tasks]
     rows: list[dict[str, Any]] = []
     for done, future in enumerate(futures, start=1):
