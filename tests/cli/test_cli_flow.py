@@ -43,6 +43,20 @@ def test_simulate_shipped_example(store: Path, tmp_path: Path) -> None:
     assert con.execute("SELECT count(*) FROM flow_daily").fetchone()[0] > 0
 
 
+def test_simulate_no_report_prints_and_stores_only(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    args = ["simulate", "winter", "-n", "2", "--no-report", "--out", str(out), "--db", str(store)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Delayed days" in result.stdout and "Stored results as run" in result.stdout
+    assert "Wrote" not in result.stdout and not out.exists()  # no report, no folder
+    con = duckdb.connect(str(store), read_only=True)
+    assert con.execute("SELECT count(*) FROM flow_runs").fetchone() == (1,)
+    con.close()
+    refused = runner.invoke(app, [*args, "--pdf"])
+    assert refused.exit_code == 2 and "--pdf needs the report" in refused.stderr
+
+
 def test_simulate_bad_file_is_one_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(

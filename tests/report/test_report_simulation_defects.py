@@ -10,13 +10,9 @@ import pytest
 
 from lsr.data.scenario_files import example_path, parse_scenario_text
 from lsr.flow.experiment import ExperimentResult, run_experiment
-from lsr.report.simulation import (
-    OCCUPANCY_FLAGS,
-    occupancy_level,
-    occupancy_rows,
-    render_simulation_html,
-)
+from lsr.report.simulation import render_simulation_html
 from lsr.report.simulation_charts import MAX_CHART_ROWS, chart_bin_days
+from lsr.report.simulation_rows import OCCUPANCY_FLAGS, occupancy_level, occupancy_rows
 
 
 def _experiment(beds: int, days: int = 70) -> ExperimentResult:

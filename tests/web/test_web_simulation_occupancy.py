@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from lsr.report.simulation import OCCUPANCY_FLAGS, occupancy_level
+from lsr.report.simulation_rows import OCCUPANCY_FLAGS, occupancy_level
 from lsr.web.plan import simulations
 
 

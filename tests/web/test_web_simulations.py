@@ -15,7 +15,7 @@ import pytest
 
 from lsr.flow.experiment import METRICS
 from lsr.flow.scenario import BASE_NAME
-from lsr.report.simulation import format_metric
+from lsr.report.simulation_rows import format_metric
 from lsr.web.plan import simulations
 
 

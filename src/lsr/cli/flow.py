@@ -69,7 +69,7 @@ def comparison_tables(result: Any, width: int) -> list[Table]:
     """The Rich comparison tables: base case and each scenario, differences with 95% CIs; split
     into tables led by the base case when the scenarios do not fit ``width``."""
     from lsr.flow.scenario import BASE_NAME
-    from lsr.report.simulation import comparison_rows
+    from lsr.report.simulation_rows import comparison_rows
     from lsr.report.simulation_tables import split_cells
 
     rows = comparison_rows(result)
@@ -92,7 +92,7 @@ def comparison_table(
     """One Rich comparison table of the scenarios ``names`` (default all), from ``rows`` of
     :func:`lsr.report.simulation.comparison_rows` holding their cells; ``note`` names the part
     of a split table."""
-    from lsr.report.simulation import comparison_rows
+    from lsr.report.simulation_rows import comparison_rows
 
     names = list(result.scenario_names) if names is None else names
     rows = comparison_rows(result) if rows is None else rows
@@ -124,7 +124,7 @@ def comparison_table(
 def occupancy_table(result: Any) -> Table | None:
     """The Rich table of acute bed occupancy against the bed base, flagged above 92% and 100%
     (None without the occupancy metric)."""
-    from lsr.report.simulation import OCCUPANCY_HIGH, occupancy_rows
+    from lsr.report.simulation_rows import OCCUPANCY_HIGH, occupancy_rows
 
     rows = occupancy_rows(result)
     if not rows:
@@ -166,7 +166,7 @@ def flow_tables(result: Any, width: int) -> list[Table]:
     """The Rich tables of flows out of acute beds per scenario (none without flows), split into
     tables led by the base case when the scenarios do not fit ``width``."""
     from lsr.flow.scenario import BASE_NAME
-    from lsr.report.simulation import flow_rows
+    from lsr.report.simulation_rows import flow_rows
     from lsr.report.simulation_tables import split_cells
 
     rows = flow_rows(result)
@@ -235,6 +235,13 @@ def simulate(
     min_replications: Annotated[int, typer.Option("--min-replications", min=2)] = 5,
     max_replications: Annotated[int, typer.Option("--max-replications", min=2)] = 40,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write simulation.pdf.")] = False,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report",
+            help="Write the HTML report (--no-report: print and store only, for batch runs).",
+        ),
+    ] = True,
     area: Annotated[
         str | None,
         typer.Option(
@@ -251,10 +258,12 @@ def simulate(
     table, write an HTML report and store the results."""
     from lsr.data.flow_store import FlowRun
     from lsr.flow.experiment import run_experiment
-    from lsr.report.simulation import render_simulation
 
     _check_engine(engine)
-    prepare_out_dir(out)  # an unwritable --out fails now, not after the simulation
+    if pdf and not report:
+        raise CommandFailed("--pdf needs the report: leave out --no-report")
+    if report:
+        prepare_out_dir(out)  # an unwritable --out fails now, not after the simulation
     sf = _scenario_file(scenario)
     area = area or sf.spec.area
     observed = None
@@ -328,6 +337,10 @@ def simulate(
         ],
     )
     console.print(f"Stored results as run {run_id}. Simulated in {elapsed:.1f} s.", highlight=False)
+    if not report:
+        return
+    from lsr.report.simulation import render_simulation
+
     try:
         written = render_simulation(
             result, out, ("html", "pdf") if pdf else ("html",), observed=observed

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from lsr.report.simulation import occupancy_rows
+from lsr.report.simulation_rows import occupancy_rows
 from lsr.web.plan import simulations
 from lsr.web.plan.indicators import store_path
 from lsr.web.plan.store_busy import store_busy_page
