@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from lsr.web.plan import audit
+from lsr.web.plan import audit, demo_winter
 from lsr.web.plan.models import (
     THEMES,
     Action,
@@ -393,6 +393,7 @@ def seed_demo(*, with_users: bool = True) -> Review:
         ):
             ms = Milestone.objects.create(action=action, date=date, text=text, done=done)
             audit.created(None, ms, "demo seed")
+    demo_winter.seed_winter(review)  # a SYNTHETIC winter of daily data in the store
     if with_users:
         create_demo_users(review, orgs)
     return review

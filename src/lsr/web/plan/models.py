@@ -382,4 +382,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("audit events cannot be deleted")
+
+
 from lsr.web.plan.models_winter import WinterScenario  # noqa: E402, F401
