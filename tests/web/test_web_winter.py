@@ -423,3 +423,33 @@ def test_a_store_without_daily_data_says_so(
     assert users["viewer"].get(reverse("winter_revision", args=[review.pk])).json() == {
         "revision": "0"
     }
+
+
+def test_scenario_table_moves_the_data_revision(review: Review) -> None:
+    """plan_winterscenario has migration 0006's triggers: insert, update and delete each move
+    the revision that cached pages are keyed by."""
+    from django.db import connection
+
+    from lsr.web.plan.page_cache import revision
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'plan_winterscenario' AND sql LIKE '%%plan_datarevision%%'"
+            )
+            assert cursor.fetchone()[0] == 3
+        else:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = 'plan_winterscenario'::regclass "
+                "AND tgname IN ('plan_winterscenario_rev', 'plan_winterscenario_rev_truncate')"
+            )
+            assert cursor.fetchone()[0] == 2
+    start = revision()
+    scenario = WinterScenario.objects.create(review=review, name="rev")
+    after_insert = revision()
+    scenario.extra_step_down = 2
+    scenario.save()
+    after_update = revision()
+    scenario.delete()
+    assert start < after_insert < after_update < revision()
