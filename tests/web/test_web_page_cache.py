@@ -16,10 +16,17 @@ from lsr.web.plan.models import Action, Organisation, Review
 from action_form import action_form_data
 
 _MIGRATION = importlib.import_module("lsr.web.plan.migrations.0003_data_revision")
-#: Later migrations that add tables name them (0007: SOIR_TABLES, 0008: COUNTED_TABLES).
+#: Later migrations that add tables name them (0006: TABLE, 0007: SOIR_TABLES, 0008:
+#: COUNTED_TABLES).
+_WINTER = importlib.import_module("lsr.web.plan.migrations.0006_winter_dashboard")
 _SOIR = importlib.import_module("lsr.web.plan.migrations.0007_soir_engagement")
 _RELAUDIT = importlib.import_module("lsr.web.plan.migrations.0008_relational_audit")
-COUNTED = (*_MIGRATION.COUNTED_TABLES, *_SOIR.SOIR_TABLES, *_RELAUDIT.COUNTED_TABLES)
+COUNTED = (
+    *_MIGRATION.COUNTED_TABLES,
+    _WINTER.TABLE,
+    *_SOIR.SOIR_TABLES,
+    *_RELAUDIT.COUNTED_TABLES,
+)
 
 #: Tables whose changes the pages never show (not counted by the data revision).
 NOT_COUNTED = {"plan_auditevent", "plan_datarevision"}

@@ -273,6 +273,30 @@ def load_oflog_command(
     _report_measures(summary)
 
 
+@app.command("daily")
+@friendly_errors
+def load_daily_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="Daily situation files (.csv or .xlsx, first sheet): one row per council area "
+            "and day (see docs/data-formats.md, Daily situation).",
+        ),
+    ],
+    skip_bad: SkipBadOption = False,
+    db: DbOption = None,
+) -> None:
+    """Load daily situation data for the winter dashboard (beds, admissions, discharges by
+    pathway, people medically fit for discharge, community capacity). Every file is checked
+    before anything is written; an area's dates loaded again are replaced."""
+    from lsr.data.daily import load_daily
+
+    summary = _load_many(db, files, load_daily, skip_bad=skip_bad)
+    _report_measures(summary)
+
+
 def _report_measures(summary: object) -> None:
     """The summary and its notes, as plain text (publishers' markers such as [c] are not
     Rich markup), without wrapping long lines."""

@@ -15,6 +15,7 @@ from lsr.web.plan import views_relaudit_survey as survey
 from lsr.web.plan import views_review as review
 from lsr.web.plan import views_simulations as simulations
 from lsr.web.plan import views_soir as soir
+from lsr.web.plan import views_winter as winter
 
 #: A 500 shows the request id that the log line carries (lsr.web.plan.views_errors); a 404 or
 #: 403 page that cannot be rendered becomes a logged 500.
@@ -55,6 +56,21 @@ urlpatterns = [
         simulations.simulation_detail,
         name="simulation_detail",
     ),
+    # The winter dashboard (views_winter).
+    path("reviews/<int:review_id>/winter/", winter.dashboard, name="winter"),
+    path("reviews/<int:review_id>/winter/update.json", winter.update, name="winter_update"),
+    path("reviews/<int:review_id>/winter/revision.json", winter.revision, name="winter_revision"),
+    path(
+        "reviews/<int:review_id>/winter/scenarios/",
+        winter.scenario_save,
+        name="winter_scenario_save",
+    ),
+    path(
+        "reviews/<int:review_id>/winter/scenarios/<int:scenario_id>/export.<str:fmt>",
+        winter.scenario_export,
+        name="winter_scenario_export",
+    ),
+    path("reviews/<int:review_id>/winter/upload/", winter.upload, name="winter_upload"),
     path("reviews/<int:review_id>/audit/", review.audit_log, name="audit_log"),
     path(
         "published/<int:report_id>/download.<str:fmt>",

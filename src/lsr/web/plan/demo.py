@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from lsr.web.plan import audit, demo_relaudit
+from lsr.web.plan import audit, demo_relaudit, demo_winter
 from lsr.web.plan.demo_soir import seed_soir
 from lsr.web.plan.models import (
     THEMES,
@@ -396,6 +396,7 @@ def seed_demo(*, with_users: bool = True) -> Review:
             audit.created(None, ms, "demo seed")
     demo_relaudit.seed_relaudit(review, orgs)  # two example relational audit rounds
     seed_soir(review, orgs)  # the review's evidence: SOIR and engagement log (examples)
+    demo_winter.seed_winter(review)  # a SYNTHETIC winter of daily data in the store
     if with_users:
         create_demo_users(review, orgs)
     return review

@@ -384,5 +384,5 @@ class AuditEvent(models.Model):
         raise PermissionError("audit events cannot be deleted")
 
 
-# The relational audit's models, and the SOIR's and the engagement log's.
-from lsr.web.plan import models_relaudit, models_soir  # noqa: E402, F401
+# The relational audit's models, the SOIR's and the engagement log's, the winter dashboard's.
+from lsr.web.plan import models_relaudit, models_soir, models_winter  # noqa: E402, F401

@@ -69,7 +69,7 @@ def _postgres_down():
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("plan", "0005_audit_hash_chain"),
+        ("plan", "0006_winter_dashboard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
