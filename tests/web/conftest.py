@@ -24,10 +24,22 @@ import django  # noqa: E402
 django.setup()
 
 
+@pytest.fixture(scope="session")
+def web_store_path(default_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The web tests' own copy of the default store: seeding the demo writes its SYNTHETIC
+    winter of daily data there (lsr.web.plan.demo_winter), never into the session's default
+    store that the other tests read."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("web-store") / "lsr.duckdb"
+    shutil.copyfile(default_store_path, path)
+    return path
+
+
 @pytest.fixture(autouse=True)
-def _web_settings(settings: Any, tmp_path: Path, default_store_path: Path) -> None:
+def _web_settings(settings: Any, tmp_path: Path, web_store_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.LSR_DB = str(default_store_path)
+    settings.LSR_DB = str(web_store_path)
     # Fast hashing in tests only; the real setting (Argon2 first) is checked in a test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Cached page content is keyed by the data revision, which each test's rolled-back

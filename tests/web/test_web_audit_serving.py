@@ -69,14 +69,14 @@ def _failed_login(base: str) -> int:
 
 
 def test_anonymous_flood_on_a_real_server(
-    scratch: Scratch, tmp_path: Path, default_store_path: Path
+    scratch: Scratch, tmp_path: Path, web_store_path: Path
 ) -> None:
     port = _free_port()
     data = Path(scratch.env.get("LSR_WEB_DATA_DIR") or tmp_path / "data")
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
     cmd = [sys.executable, "-c", "from lsr.cli.main import app; app()", "serve"]
-    cmd += ["--port", str(port), "--data-dir", str(data), "--db", str(default_store_path)]
+    cmd += ["--port", str(port), "--data-dir", str(data), "--db", str(web_store_path)]
     cmd += ["--workers", "2", "--threads", "4", "--demo"]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=scratch.env)
     base = f"http://127.0.0.1:{port}"

@@ -216,11 +216,11 @@ class Session:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, default_store_path: Path) -> Iterator[Any]:
+def site(tmp_path_factory: pytest.TempPathFactory, web_store_path: Path) -> Iterator[Any]:
     """``lsr serve`` (gunicorn, 2 workers x 2 threads) on an empty data folder; what it showed
     before any user existed; then an administrator made with ``lsr createadmin``."""
     tmp = tmp_path_factory.mktemp("secserve")
-    server = Server(tmp, default_store_path, "--workers", "2", "--threads", "2")
+    server = Server(tmp, web_store_path, "--workers", "2", "--threads", "2")
     try:
         first_log = server.text()
         first_login_page = server.request("GET", "/accounts/login/")[2]
@@ -470,10 +470,8 @@ def test_500_is_logged_with_the_request_id_the_page_shows(site: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def dev_server(
-    tmp_path_factory: pytest.TempPathFactory, default_store_path: Path
-) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("secdev"), default_store_path, "--dev")
+def dev_server(tmp_path_factory: pytest.TempPathFactory, web_store_path: Path) -> Iterator[Server]:
+    server = Server(tmp_path_factory.mktemp("secdev"), web_store_path, "--dev")
     try:
         yield server
     finally:
@@ -493,11 +491,11 @@ def test_development_server_refuses_bodies_it_cannot_measure(dev_server: Server)
 
 
 def test_demo_is_opt_in_and_never_served_beyond_loopback(
-    tmp_path: Path, default_store_path: Path
+    tmp_path: Path, web_store_path: Path
 ) -> None:
     """``--demo`` seeds the demo (loopback only); a later ``--host 0.0.0.0`` on the same data
     folder refuses to start while a demo login still has its published password."""
-    server = Server(tmp_path, default_store_path, "--demo", "--workers", "1", "--threads", "2")
+    server = Server(tmp_path, web_store_path, "--demo", "--workers", "1", "--threads", "2")
     try:
         log = server.text()
         assert "Seeded the Oxfordshire demonstration review" in log
@@ -508,7 +506,7 @@ def test_demo_is_opt_in_and_never_served_beyond_loopback(
     cmd = [sys.executable, "-c", "from lsr.cli.main import app; app()", "serve"]
     cmd += ["--host", "0.0.0.0", "--port", str(_free_port()), "--data-dir", str(server.data)]
     public = subprocess.run(
-        [*cmd, "--db", str(default_store_path)],
+        [*cmd, "--db", str(web_store_path)],
         capture_output=True,
         text=True,
         env=_env(server.tmp),

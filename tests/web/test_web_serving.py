@@ -135,13 +135,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_lsr_serve_runs_gunicorn_workers(tmp_path: Path, default_store_path: Path) -> None:
+def test_lsr_serve_runs_gunicorn_workers(tmp_path: Path, web_store_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LSR_", "DJANGO_"))}
     log = (tmp_path / "serve.log").open("wb")
     cmd = [sys.executable, "-c", "from lsr.cli.main import app; app()", "serve"]
     cmd += ["--port", str(port), "--data-dir", str(tmp_path / "data")]
-    cmd += ["--db", str(default_store_path), "--workers", "2", "--threads", "2"]
+    cmd += ["--db", str(web_store_path), "--workers", "2", "--threads", "2"]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         base = f"http://127.0.0.1:{port}"

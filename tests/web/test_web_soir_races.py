@@ -102,7 +102,7 @@ def _saves(sessions: list[Session], tokens: list[str], path: str, version: int, 
 
 
 @pytest.fixture()
-def served(scratch: Scratch, tmp_path: Path, default_store_path: Path) -> Iterator[str]:
+def served(scratch: Scratch, tmp_path: Path, web_store_path: Path) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -110,7 +110,7 @@ def served(scratch: Scratch, tmp_path: Path, default_store_path: Path) -> Iterat
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
     cmd = [sys.executable, "-c", "from lsr.cli.main import app; app()", "serve"]
-    cmd += ["--port", str(port), "--data-dir", str(data), "--db", str(default_store_path)]
+    cmd += ["--port", str(port), "--data-dir", str(data), "--db", str(web_store_path)]
     cmd += ["--workers", "2", "--threads", "4", "--demo"]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=scratch.env)
     base = f"http://127.0.0.1:{port}"
