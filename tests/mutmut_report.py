@@ -1,0 +1,119 @@
+"""Helpers for the mutation runs of docs/mutation-testing.md (not a test module).
+
+Run from the repository root after ``mutmut run`` has generated ``mutants/``::
+
+    python tests/mutmut_report.py sample lsr.core.profile 60      # the module's sampled mutants
+    python tests/mutmut_report.py summary                           # the score table, per module
+    python tests/mutmut_report.py summary --sampled                 # the same, sampled mutants only
+    python tests/mutmut_report.py list survived lsr.core.spc        # mutant names by status
+
+The sample is drawn with a fixed seed (:data:`SEED`) from the module's mutant names in sorted
+order, so the same source gives the same sample on any machine. ``summary`` counts the statuses
+mutmut recorded (``mutants/**/*.meta``), leaving out the mutants listed in :data:`EQUIVALENT`
+(docs/mutation-testing.md gives the reason for each) and, with ``--sampled``, counting only the
+sampled mutants of the modules in :data:`SAMPLED`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+
+SEED = 20_250_611
+#: Modules run on a sample of their mutants (the others are run in full), and its size.
+SAMPLED: dict[str, int] = {
+    "lsr.core.delay_reasons": 60,
+    "lsr.core.delay_reasons_national": 60,
+    "lsr.core.outcomes": 60,
+    "lsr.core.outcomes_national": 60,
+    "lsr.core.profile": 60,
+}
+#: Mutants that behave exactly like the original (reasons in docs/mutation-testing.md).
+EQUIVALENT: frozenset[str] = frozenset()
+
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    -24: "timeout",
+    24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    None: "not checked",
+}
+
+
+def _modules() -> dict[str, dict[str, int | None]]:
+    """Module name -> mutant name -> recorded exit code."""
+    out: dict[str, dict[str, int | None]] = {}
+    for meta in sorted(Path("mutants/src").rglob("*.py.meta")):
+        module = ".".join(meta.relative_to("mutants/src").with_suffix("").with_suffix("").parts)
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        if codes:
+            out[module] = codes
+    return out
+
+
+def sample(module: str, size: int) -> list[str]:
+    names = sorted(_modules()[module])
+    if size >= len(names):
+        return names
+    return sorted(random.Random(f"{SEED}:{module}").sample(names, size))
+
+
+def summary(sampled_only: bool) -> str:
+    rows = ["| module | mutants | killed | timed out | survived | equivalent | not run | score |"]
+    rows.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    total: Counter[str] = Counter()
+    for module, codes in _modules().items():
+        names = sorted(codes)
+        if sampled_only and module in SAMPLED:
+            names = sample(module, SAMPLED[module])
+        c: Counter[str] = Counter()
+        for name in names:
+            if name in EQUIVALENT:
+                c["equivalent"] += 1
+            else:
+                c[STATUS.get(codes[name], "other")] += 1
+        c["mutants"] = len(names)
+        total.update(c)
+        rows.append(_row(module, c))
+    rows.append(_row("**all**", total))
+    return "\n".join(rows)
+
+
+def _row(module: str, c: Counter[str]) -> str:
+    decided = c["killed"] + c["timeout"] + c["survived"]
+    score = f"{100 * (c['killed'] + c['timeout']) / decided:.1f}%" if decided else "-"
+    not_run = c["not checked"] + c["no tests"] + c["other"] + c["skipped"]
+    return (
+        f"| {module} | {c['mutants']} | {c['killed']} | {c['timeout']} | {c['survived']} "
+        f"| {c['equivalent']} | {not_run} | {score} |"
+    )
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["sample"]:
+        print(" ".join(sample(argv[1], int(argv[2]))))
+    elif argv[:1] == ["summary"]:
+        print(summary("--sampled" in argv))
+    elif argv[:1] == ["list"]:
+        status, prefix = argv[1], argv[2]
+        for module, codes in _modules().items():
+            if module == prefix or module.startswith(prefix + "."):
+                for name, code in sorted(codes.items()):
+                    if STATUS.get(code, "other") == status and name not in EQUIVALENT:
+                        print(name)
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
