@@ -36,8 +36,18 @@ Bounded: ``--clients`` x ``--requests`` per page and case, a 30 s timeout per re
 overall ``--max-seconds`` after which clients stop and the server stops by itself (SIGTERM to
 itself, then exit). Loopback only.
 
+``--during-sweep``: the same measurement while a real ``lsr sweep`` runs on the same store the
+whole time (one sweep after another: ``lsr sweep winter --areas all -n 2``, every core, as a user
+runs it; ``--sweep-areas``, ``--sweep-replications``, ``--sweep-workers``). One quick sweep of
+Oxfordshire is stored first, so that the **scenario results page** (measured too in this mode:
+it reads the store on every request) has results to show. At the end the benchmark checks that
+every completed sweep stored all its runs and prints how many requests were made while a sweep
+was running. Any page that is not a 200 with its content (a 500, or the 503 "busy" page) is an
+error.
+
 Run: .venv/bin/python bench/bench_web.py [--clients 50] [--requests 20] [--think-time 1]
      [--workers N | --dev] [--db STORE] [--new-connections] [--cases ab] [--max-seconds 900]
+     [--during-sweep [--sweep-areas all] [--sweep-replications 2] [--sweep-workers N]]
 """
 
 from __future__ import annotations
@@ -55,6 +65,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -62,6 +73,9 @@ from urllib.parse import urlencode
 HOST = "127.0.0.1"
 TARGET_P95_MS = 200.0
 TIMEOUT_S = 30.0
+#: Timeout of the cold first requests (a worker computes the national profile; with a sweep
+#: using every core of a small machine that can take longer than TIMEOUT_S).
+COLD_TIMEOUT_S = 180.0
 LOGIN_CONCURRENCY = 4
 USERS = ("viewer", "lead", "partner", "partner2", "reviewer", "admin")
 
@@ -97,6 +111,7 @@ def serve(data_dir: Path, db: str | None, port: int, args: argparse.Namespace) -
     from lsr.cli.main import app
 
     argv = ["serve", "--host", HOST, "--port", str(port), "--data-dir", str(data_dir), "--db", db]
+    argv += ["--demo"]  # the demo review and its users (opt-in since demo data needs --demo)
     argv += ["--dev"] if args.dev else ["--workers", str(args.workers)]
     app(argv)
 
@@ -118,13 +133,14 @@ class Client:
         self.keep_alive = keep_alive
         self.cookies: dict[str, str] = {}
         self.conn: http.client.HTTPConnection | None = None
+        self.timeout = TIMEOUT_S
 
     def _send(
         self, method: str, path: str, body: str | None, headers: dict[str, str]
     ) -> http.client.HTTPResponse:
         reused = self.conn is not None
         if self.conn is None:
-            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT_S)
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
         try:
             self.conn.request(method, path, body=body, headers=headers)
             return self.conn.getresponse()
@@ -132,7 +148,7 @@ class Client:
             self.close()
             if not reused:
                 raise
-            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT_S)
+            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
             self.conn.request(method, path, body=body, headers=headers)
             return self.conn.getresponse()
 
@@ -189,6 +205,8 @@ def check(page: str, status: int, body: str) -> bool:
         return False
     if page == "overview":
         return "overview</h1>" in body
+    if page == "scenarios":  # results were stored before the measurement: they must show
+        return "Scenario results</h1>" in body and "No simulation results yet" not in body
     if page == "actions":
         return "<table" in body
     if page == "login":
@@ -204,19 +222,22 @@ def run_phase(
     deadline: float,
     think: float,
     seed: int,
+    running: Callable[[], bool] | None = None,
 ) -> dict[str, float]:
     """Each client requests ``path`` ``requests`` times in turn. ``think`` 0: all start together
     and send the next request at once; otherwise each starts after a random fraction of one
-    think time and waits 0.5-1.5 x ``think`` (uniform) after each answer."""
+    think time and waits 0.5-1.5 x ``think`` (uniform) after each answer. ``running()``: whether
+    a sweep runs (answers while it does are counted)."""
     latencies: list[float] = []
     errors = [0]
+    during = [0]
     lock = threading.Lock()
     barrier = threading.Barrier(len(clients) + 1)
 
     def work(i: int, c: Client) -> None:
         rng = random.Random(seed * 1000 + i)
         mine: list[float] = []
-        bad = 0
+        bad = mid = 0
         barrier.wait()
         if think:
             time.sleep(rng.uniform(0, think))
@@ -232,9 +253,11 @@ def run_phase(
                 continue
             mine.append(elapsed)
             bad += not check(page, status, body)
+            mid += running is not None and running()
         with lock:
             latencies.extend(mine)
             errors[0] += bad
+            during[0] += mid
 
     threads = [
         threading.Thread(target=work, args=(i, c), daemon=True) for i, c in enumerate(clients)
@@ -256,6 +279,7 @@ def run_phase(
         "max": ms[-1],
         "rps": len(ms) / wall,
         "errors": errors[0],
+        "during": during[0],
     }
 
 
@@ -272,6 +296,82 @@ def wait_ready(port: int, server: subprocess.Popen[bytes], limit: float) -> None
             pass
         time.sleep(0.25)
     raise SystemExit(f"server not ready after {limit:.0f} s")
+
+
+# --------------------------------------------------------------------------------------------
+# A real sweep on the same store (--during-sweep)
+# --------------------------------------------------------------------------------------------
+
+LSR = [sys.executable, "-c", "from lsr.cli.main import app; app()"]
+
+
+def lsr_sweep(store: str, areas: str, replications: int, workers: int | None) -> list[str]:
+    """The ``lsr sweep`` command line (the shipped winter example) on ``store``."""
+    cmd = [*LSR, "sweep", "winter", "--areas", areas, "-n", str(replications), "--db", store]
+    return cmd + (["--workers", str(workers)] if workers else [])
+
+
+class SweepLoop:
+    """Keeps a real ``lsr sweep`` running on the store: when one finishes, the next starts."""
+
+    def __init__(self, cmd: list[str]) -> None:
+        self.cmd = cmd
+        self.stopping = threading.Event()
+        self.proc: subprocess.Popen[str] | None = None
+        self.completed: list[tuple[float, int]] = []  # (wall seconds, runs stored)
+        self.failures: list[str] = []
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        while self.proc is None:
+            time.sleep(0.05)
+
+    def running(self) -> bool:
+        proc = self.proc
+        return proc is not None and proc.poll() is None
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            started = time.perf_counter()
+            self.proc = subprocess.Popen(
+                self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            out, err = self.proc.communicate()
+            if self.stopping.is_set():
+                break  # interrupted by stop(): by design it stored nothing
+            stored = re.search(r"Results stored \((\d+) runs", out)
+            if self.proc.returncode != 0 or not stored:
+                self.failures.append(f"exit {self.proc.returncode}: {err.strip()[-300:]}")
+                continue
+            self.completed.append((time.perf_counter() - started, int(stored.group(1))))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        self.thread.join(60)
+
+
+def stored_runs(store: str) -> int:
+    """Rows of ``flow_runs`` (read-only, briefly; retried for a minute while a process writes).
+    Plain DuckDB, so that the benchmark also runs on older ``lsr`` code for comparison."""
+    import duckdb
+
+    end = time.monotonic() + 60
+    while True:
+        try:
+            con = duckdb.connect(store, read_only=True)
+            break
+        except duckdb.IOException:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.2)
+    try:
+        row = con.execute("SELECT count(*) FROM flow_runs").fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        con.close()
 
 
 def main() -> None:
@@ -305,6 +405,16 @@ def main() -> None:
     )
     parser.add_argument("--cases", default="ab", help="which cases to run: a, b or ab (default ab)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the think times")
+    parser.add_argument(
+        "--during-sweep",
+        action="store_true",
+        help="measure while a real `lsr sweep` runs on the same store (one after another)",
+    )
+    parser.add_argument("--sweep-areas", default="all", help="areas of each sweep (default all)")
+    parser.add_argument("--sweep-replications", type=int, default=2)
+    parser.add_argument(
+        "--sweep-workers", type=int, help="worker processes of each sweep (default: CPU cores)"
+    )
     parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--serve", help=argparse.SUPPRESS)  # internal: child server process
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -345,7 +455,10 @@ def main() -> None:
                 f"Server: pid {server.pid}, http://{HOST}:{port}/ ({how}; fresh SQLite + demo "
                 f"seed), ready in {time.perf_counter() - started:.1f} s; {os.cpu_count()} CPUs"
             )
-            bench(port, args, deadline)
+            if args.during_sweep:
+                during_sweep(port, args, deadline, args.db or str(Path(tmp) / "lsr.duckdb"))
+            else:
+                bench(port, args, deadline)
         finally:
             server.terminate()
             try:
@@ -360,6 +473,7 @@ LABELS = {
     "login": "baseline: login page",
     "overview": "area overview",
     "actions": "action list",
+    "scenarios": "scenario results",
 }
 
 
@@ -385,7 +499,38 @@ def report(title: str, results: dict[str, dict[str, float]], target: bool) -> No
         )
 
 
-def bench(port: int, args: argparse.Namespace, deadline: float) -> None:
+def during_sweep(port: int, args: argparse.Namespace, deadline: float, store: str) -> None:
+    """``bench`` while a real ``lsr sweep`` runs on ``store``; then check nothing was lost."""
+    seed = subprocess.run(
+        lsr_sweep(store, "E10000025", 1, 1), capture_output=True, text=True, check=False
+    )
+    if seed.returncode != 0:
+        raise SystemExit(f"the first sweep (Oxfordshire) failed: {seed.stderr.strip()[-500:]}")
+    before = stored_runs(store)
+    cmd = lsr_sweep(store, args.sweep_areas, args.sweep_replications, args.sweep_workers)
+    print(f"During a sweep: `{' '.join(cmd[3:])}` runs on the same store throughout, one after")
+    print("another (a sweep still running at the end is interrupted: by design it stores nothing)")
+    loop = SweepLoop(cmd)
+    loop.start()
+    try:
+        bench(port, args, deadline, loop)
+    finally:
+        loop.stop()
+    after = stored_runs(store)
+    expected = sum(runs for _wall, runs in loop.completed)
+    walls = ", ".join(f"{wall:.0f} s" for wall, _runs in loop.completed) or "none"
+    print(
+        f"\nSweeps completed during the benchmark: {len(loop.completed)} ({walls}); failed: "
+        f"{len(loop.failures)}. Runs stored by them: {after - before} of {expected} "
+        f"({'nothing lost' if after - before == expected else 'RUNS MISSING'})."
+    )
+    for failure in loop.failures:
+        print(f"  sweep failed: {failure}")
+
+
+def bench(
+    port: int, args: argparse.Namespace, deadline: float, sweep: SweepLoop | None = None
+) -> None:
     keep_alive = not args.new_connections
     clients = [Client(port, keep_alive) for _ in range(args.clients)]
     gate = threading.Semaphore(LOGIN_CONCURRENCY)
@@ -420,18 +565,31 @@ def bench(port: int, args: argparse.Namespace, deadline: float) -> None:
     pages = {
         "overview": f"/reviews/{review}/",
         "actions": f"/reviews/{review}/actions/",
+        "scenarios": f"/reviews/{review}/scenarios/",
         "static": "/static/lsr/web.css",
         "login": "/accounts/login/",
     }
+    measured = ["overview", "actions"] + (["scenarios"] if sweep is not None else [])
     anonymous = [Client(port, keep_alive) for _ in clients]
-    for page in ("overview", "actions"):
-        status, body, _, elapsed = clients[0].request("GET", pages[page])
+    cold = Client(port, keep_alive)
+    cold.cookies = dict(clients[0].cookies)
+    cold.timeout = COLD_TIMEOUT_S
+    for page in measured:
+        try:
+            status, body, _, elapsed = cold.request("GET", pages[page])
+        except OSError as exc:
+            raise SystemExit(f"{page}: cold first request failed: {exc!r}") from None
         if not check(page, status, body):
             raise SystemExit(f"{page}: unexpected response HTTP {status}")
         print(f"Cold first request, {page}: {elapsed * 1000:,.0f} ms")
+    cold.close()
     for c, a in zip(clients, anonymous, strict=True):
-        for page in ("overview", "actions"):
+        c.timeout = COLD_TIMEOUT_S  # the other worker's first overview may be in here
+        for page in measured:
             c.request("GET", pages[page])
+        c.timeout = TIMEOUT_S
+        if c.conn is not None and c.conn.sock is not None:  # keep the connection (worker)
+            c.conn.sock.settimeout(TIMEOUT_S)
         a.request("GET", pages["login"])
 
     print(
@@ -457,13 +615,18 @@ def bench(port: int, args: argparse.Namespace, deadline: float) -> None:
         if case not in args.cases:
             continue
         results = {}
-        for page in ("static", "login", "overview", "actions"):
+        for page in ("static", "login", *measured):
             who = anonymous if page in ("static", "login") else clients
             results[page] = run_phase(
-                who, page, pages[page], args.requests, deadline, think, args.seed
-            )
+                who, page, pages[page], args.requests, deadline, think, args.seed,
+                sweep.running if sweep is not None else None,
+            )  # fmt: skip
         how = "new connection per request" if args.new_connections else "keep-alive connections"
         report(f"{title}; {how}, loopback", results, case == "a")
+        if sweep is not None:
+            during = sum(r["during"] for r in results.values())
+            total = sum(r["n"] for r in results.values())
+            print(f"Requests answered while a sweep was running: {during:.0f} of {total:.0f}")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def test_every_change_is_audited_with_before_and_after(demo: Any, client_for: An
     assert AuditEvent.objects.filter(
         model="Milestone", object_id=str(ms.pk), kind="create"
     ).exists()
-    client.post(f"/milestones/{ms.pk}/toggle/")
+    client.post(f"/milestones/{ms.pk}/done/", {"done": "true", "version": ms.version})
     toggled = AuditEvent.objects.get(model="Milestone", object_id=str(ms.pk), kind="update")
     assert toggled.before["done"] is False and toggled.after["done"] is True
     client.post(f"/actions/{action.pk}/evidence/", {"note": "Minutes of the ISDB"})

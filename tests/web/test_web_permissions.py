@@ -103,7 +103,9 @@ def test_partner_cannot_change_other_org_via_any_url(demo: Any, client_for: Any)
         client.post(f"/actions/{other.pk}/edit/", action_form_data(other, what="hijack")),
         client.post(f"/actions/{other.pk}/delete/"),
         client.post(f"/actions/{other.pk}/milestones/", {"date": "2019-01-01", "text": "x"}),
-        client.post(f"/milestones/{milestone.pk}/toggle/"),
+        client.post(
+            f"/milestones/{milestone.pk}/done/", {"done": "true", "version": milestone.version}
+        ),
         client.post(
             f"/actions/{other.pk}/evidence/",
             {"note": "x", "file": SimpleUploadedFile("a.txt", b"x")},

@@ -10,7 +10,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from lsr.cli.main import DbOption, console, friendly_errors, open_store, progress_bar
+from lsr.cli.main import (
+    CommandFailed,
+    DbOption,
+    console,
+    friendly_errors,
+    open_store,
+    progress_bar,
+    store_wait,
+)
+from lsr.cli.output import prepare_out_dir, prepare_out_file
+from lsr.data.store_sharing import StoreBusy
 
 ScenarioArg = Annotated[
     str,
@@ -25,6 +35,13 @@ EngineOption = Annotated[
 ]
 
 DEFAULT_SEED = 20181101
+
+#: Seconds a finished simulation or sweep waits for the store to store its results
+#: (``$LSR_STORE_COMMIT_WAIT``): much longer than other waits, the results took long to make.
+COMMIT_WAIT = 600.0
+
+#: Seconds ``--scheduler`` waits for the Dask scheduler to answer.
+SCHEDULER_TIMEOUT = 4.0
 
 
 def _scenario_file(name: str) -> Any:
@@ -142,11 +159,12 @@ def simulate(
 ) -> None:
     """Run a scenario file (base case and scenarios, common random numbers), print a comparison
     table, write an HTML report and store the results."""
-    from lsr.data.flow_store import save_flow_run
+    from lsr.data.flow_store import FlowRun
     from lsr.flow.experiment import run_experiment
     from lsr.report.simulation import render_simulation
 
     _check_engine(engine)
+    prepare_out_dir(out)  # an unwritable --out fails now, not after the simulation
     sf = _scenario_file(scenario)
     area = area or sf.spec.area
     observed = None
@@ -205,20 +223,20 @@ def simulate(
     written = render_simulation(
         result, out, ("html", "pdf") if pdf else ("html",), observed=observed
     )
-    con = open_store(db)
-    try:
-        run_id = save_flow_run(
-            con,
-            scenario_file=str(sf.source),
-            scenario_name=result.name,
-            replications=result.replications,
-            seed=seed,
-            engine=engine,
-            results=result.results,
-            daily=result.daily,
-        )
-    finally:
-        con.close()
+    (run_id,) = store_runs(
+        db,
+        [
+            FlowRun(
+                scenario_file=str(sf.source),
+                scenario_name=result.name,
+                replications=result.replications,
+                seed=seed,
+                engine=engine,
+                results=result.results,
+                daily=result.daily,
+            )
+        ],
+    )
     for path in written:
         console.print(f"Wrote {path}", highlight=False)
     console.print(f"Stored results as run {run_id}. Simulated in {elapsed:.1f} s.", highlight=False)
@@ -267,57 +285,66 @@ def sweep(
 ) -> None:
     """Run a scenario file for many areas (arrivals and capacities scaled by each area's
     population aged 65+), in parallel, and store the results."""
-    from lsr.data.flow_store import area_populations, save_flow_run
+    from lsr.data.flow_store import FlowRun, area_populations
     from lsr.flow.sweep import run_sweep
 
     _check_engine(engine)
     sf = _scenario_file(scenario)
-    con = open_store(db)
+    client = dask_client(scheduler) if scheduler else None  # first: fail fast
     try:
-        chosen = _select_areas(area_populations(con), areas)
+        con = open_store(db, read_only=True)  # briefly: the areas' populations
+        try:
+            chosen = _select_areas(area_populations(con), areas)
+        finally:
+            con.close()
         if not chosen:
             raise LookupError("no areas with a population aged 65+ in the store")
-        started = time.perf_counter()
-        with progress_bar() as bar:
-            task = bar.add_task(
-                f"{len(chosen)} areas x {len(sf.scenario_names)} scenarios x {replications}",
-                total=len(chosen) * replications,
-            )
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    started = time.perf_counter()
+    with progress_bar() as bar:
+        task = bar.add_task(
+            f"{len(chosen)} areas x {len(sf.scenario_names)} scenarios x {replications}",
+            total=len(chosen) * replications,
+        )
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-            if scheduler:
-                from dask.distributed import Client
+        if client is not None:
+            with client:
+                result = run_sweep(
+                    sf, chosen, client, replications=replications, seed=seed,
+                    engine=engine, progress=progress,
+                )  # fmt: skip
+        else:
+            from concurrent.futures import ProcessPoolExecutor
 
-                with Client(scheduler) as client:
-                    result = run_sweep(
-                        sf, chosen, client, replications=replications, seed=seed,
-                        engine=engine, progress=progress,
-                    )  # fmt: skip
-            else:
-                from concurrent.futures import ProcessPoolExecutor
-
-                with ProcessPoolExecutor(max_workers=workers) as pool:
-                    result = run_sweep(
-                        sf, chosen, pool, replications=replications, seed=seed,
-                        engine=engine, progress=progress,
-                    )  # fmt: skip
-        wall = time.perf_counter() - started
-        for area in chosen:
-            frame = result.results[result.results["area_code"] == area.code]
-            save_flow_run(
-                con,
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                result = run_sweep(
+                    sf, chosen, pool, replications=replications, seed=seed,
+                    engine=engine, progress=progress,
+                )  # fmt: skip
+    wall = time.perf_counter() - started
+    store_runs(
+        db,
+        [
+            FlowRun(
                 scenario_file=str(sf.source),
                 scenario_name=sf.name,
                 area_code=area.code,
                 replications=replications,
                 seed=seed,
                 engine=engine,
-                results=frame.drop(columns=["area_code"]),
+                results=result.results[result.results["area_code"] == area.code].drop(
+                    columns=["area_code"]
+                ),
             )
-    finally:
-        con.close()
+            for area in chosen
+        ],
+    )
     console.print(sweep_table(result, sf.scenario_names))
     runs = len(chosen) * len(sf.scenario_names) * replications
     console.print(
@@ -327,6 +354,84 @@ def sweep(
         f"Results stored ({len(chosen)} runs in flow_runs).",
         highlight=False,
     )
+
+
+def dask_client(address: str) -> Any:
+    """A Dask client of the scheduler at ``address``, or one line saying why there is none
+    (within :data:`SCHEDULER_TIMEOUT` seconds)."""
+    from dask.distributed import Client
+
+    try:
+        return Client(address, timeout=SCHEDULER_TIMEOUT)
+    except ValueError as exc:
+        raise CommandFailed(f"--scheduler {address}: not a scheduler address ({exc})") from None
+    except (OSError, TimeoutError):
+        raise CommandFailed(
+            f"no Dask scheduler answered at {address} within {SCHEDULER_TIMEOUT:g} s; start "
+            "one (`dask scheduler`) or leave out --scheduler to use local processes"
+        ) from None
+    except Exception as exc:  # something answered, but not a Dask scheduler
+        raise CommandFailed(
+            f"{address} did not answer as a Dask scheduler ({type(exc).__name__}); check the "
+            "address, or leave out --scheduler to use local processes"
+        ) from None
+
+
+def store_runs(db: Path | None, runs: list[Any]) -> list[str]:
+    """Store finished runs in one short write transaction, waiting for the store (up to
+    ``$LSR_STORE_COMMIT_WAIT``, default :data:`COMMIT_WAIT` seconds) while another process holds
+    it. If it stays busy, the results are not lost: they are written to Parquet files in the
+    current folder and the command stops with one line naming them."""
+    from lsr.data.flow_store import save_flow_runs
+
+    try:
+        con = open_store(db, wait=store_wait(COMMIT_WAIT, "LSR_STORE_COMMIT_WAIT"))
+        try:
+            return save_flow_runs(con, runs)
+        finally:
+            con.close()
+    except StoreBusy as exc:
+        folder = Path.cwd()
+        try:
+            kept = ", ".join(map(str, keep_unstored(runs, folder)))
+        except OSError as write_error:
+            raise CommandFailed(
+                f"{exc}. The results were not stored, and could not be kept in {folder} either "
+                f"({write_error})"
+            ) from None
+        raise CommandFailed(
+            f"{exc}. The results were not stored; they are kept in {kept}"
+        ) from None
+
+
+def keep_unstored(runs: list[Any], folder: Path) -> list[Path]:
+    """Write runs that could not be stored to ``folder`` as Parquet (results, and daily series
+    if any): the columns of ``flow_results`` / ``flow_daily`` with the run's ``flow_runs``
+    columns in front."""
+    import pandas as pd
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    frames: dict[str, list[Any]] = {"results": [], "daily": []}
+    for run in runs:
+        head = {
+            "run_id": run.run_id,
+            "scenario_file": run.scenario_file,
+            "scenario_name": run.scenario_name,
+            "area_code": run.area_code,
+            "replications": run.replications,
+            "seed": run.seed,
+            "engine": run.engine,
+        }
+        for kind, frame in (("results", run.results), ("daily", run.daily)):
+            if frame is not None and not frame.empty:
+                frames[kind].append(frame.assign(**head))
+    written = []
+    for kind, parts in frames.items():
+        if parts:
+            target = folder / f"lsr-unstored-runs-{stamp}.{kind}.parquet"
+            pd.concat(parts, ignore_index=True).to_parquet(target, index=False)
+            written.append(target)
+    return written
 
 
 def sweep_table(result: Any, names: list[str]) -> Table:
@@ -417,6 +522,9 @@ def calibrate(
         observed, notes = observed_targets(con, code)
     finally:
         con.close()
+    target_path = prepare_out_file(
+        out or Path(f"{Path(sf.source).stem}-{code}-calibrated.yaml")
+    )  # an unwritable --out fails now, not after calibrating
     row = pops[pops["code"] == code]
     if row.empty:
         raise LookupError(f"no population aged 65+ for {name} ({code})")
@@ -464,7 +572,6 @@ def calibrate(
         f"(sum of squared relative errors). {result.message}",
         highlight=False,
     )
-    target_path = out or Path(f"{Path(sf.source).stem}-{code}-calibrated.yaml")
     data = calibrated_scenario_data(
         sf,
         factor=factor,

@@ -28,7 +28,10 @@ FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="File
 
 
 def _report(summary: object) -> None:
-    console.print(str(summary), highlight=False)
+    """The summary as plain text (file names are not Rich markup), lines not wrapped."""
+    from rich.markup import escape
+
+    console.print(escape(str(summary)), highlight=False, soft_wrap=True)
 
 
 def _load_many(
@@ -121,7 +124,11 @@ def load_comparators_command(file: FileArg, db: DbOption = None) -> None:
         rows = load_comparators(con, file)
     finally:
         con.close()
-    console.print(f"Loaded {rows} comparator pairs from {file.name}", highlight=False)
+    from rich.markup import escape
+
+    console.print(
+        f"Loaded {rows} comparator pairs from {escape(file.name)}", highlight=False, soft_wrap=True
+    )
 
 
 @app.command("population")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import functools
+import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lsr.data.errors import LoadError, LoadErrors
+from lsr.data.store_sharing import StoreBusy
 
 app = typer.Typer(
     name="lsr",
@@ -24,6 +28,11 @@ console = Console()
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CommandFailed(Exception):
+    """An expected failure of a command: its message is the one line the user sees (exit 2)."""
+
 
 DbOption = Annotated[
     Path | None,
@@ -55,7 +64,9 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (LoadError, LoadErrors) as exc:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             hint = (
                 " Use --skip-bad to load the good files and leave these out."
                 if isinstance(exc, LoadErrors) and _has_skip_bad(func)
@@ -63,9 +74,18 @@ def friendly_errors(func: F) -> F:
             )
             err_console.print(f"Nothing was changed in the database.{hint}", highlight=False)
             raise typer.Exit(2) from None
-        except (LookupError, ValueError, FileNotFoundError) as exc:
+        except (LookupError, ValueError, FileNotFoundError, StoreBusy, CommandFailed) as exc:
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+            err_console.print(
+                f"[bold red]Error:[/] {escape(str(message))}", highlight=False, soft_wrap=True
+            )
+            raise typer.Exit(2) from None
+        except OSError as exc:  # a path that cannot be read or written: one line, no traceback
+            where = f"{exc.filename}: " if exc.filename else ""
+            reason = exc.strerror or type(exc).__name__
+            err_console.print(
+                f"[bold red]Error:[/] {escape(where + reason)}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -87,17 +107,68 @@ SkipBadOption = Annotated[
 ]
 
 
-def open_store(db: Path | None, *, read_only: bool = False) -> Any:
-    """Open the store, building the embedded default first when the file does not exist."""
-    from lsr.data.default import ensure_default_store
-    from lsr.data.store import connect, default_db_path
+#: Seconds a command waits for a store that another process is using (``$LSR_STORE_WAIT``).
+DEFAULT_STORE_WAIT = 30.0
 
+
+def store_wait(default: float = DEFAULT_STORE_WAIT, variable: str = "LSR_STORE_WAIT") -> float:
+    """Seconds to wait for the store when another process holds it: ``$LSR_STORE_WAIT`` (0 =
+    do not wait), or ``default``."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"${variable} must be a number of seconds, not {text!r}") from None
+    if not 0 <= value < 86_400:
+        raise ValueError(f"${variable} must be between 0 and 86400 seconds, not {text}")
+    return value
+
+
+class _WaitNotice(logging.Handler):
+    """Shows the store's "waiting for another process" notices on stderr, as one dim line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err_console.print(f"[dim]{record.getMessage()}...[/]", highlight=False, soft_wrap=True)
+
+
+def _show_wait_notices() -> None:
+    logger = logging.getLogger("lsr.store")
+    if not any(isinstance(h, _WaitNotice) for h in logger.handlers):
+        logger.addHandler(_WaitNotice())
+        logger.propagate = False
+
+
+def open_store(db: Path | None, *, read_only: bool = False, wait: float | None = None) -> Any:
+    """Open the store, building the embedded default first when the file does not exist.
+
+    The connection is *shared* (:func:`lsr.data.store.open_shared`): it reads the store
+    read-only, so other processes (the web application, ``lsr profile``) can read it at the
+    same time, and holds it read-write only for each write transaction; ``read_only`` opens a
+    plain read-only connection instead. When another process holds the store, the command
+    waits up to ``wait`` seconds (default :func:`store_wait`), saying so, then stops with one
+    line (:class:`StoreBusy`)."""
+    from lsr.data.default import ensure_default_store
+    from lsr.data.store import connect, default_db_path, open_shared
+
+    _show_wait_notices()
+    seconds = store_wait() if wait is None else wait
     path = db or default_db_path()
     if not path.exists():
         with console.status("Building the embedded default database (first run)...") as status:
-            ensure_default_store(path, progress=lambda msg: status.update(msg))
-        console.print(f"Built the default database at {path}", highlight=False)
-    return connect(path, read_only=read_only)
+            built = ensure_default_store(path, progress=lambda msg: status.update(msg))
+        if built:
+            console.print(f"Built the default database at {path}", highlight=False)
+    import duckdb
+
+    try:
+        if read_only:
+            return connect(path, read_only=True, wait=seconds)
+        return open_shared(path, wait=seconds)
+    except duckdb.Error as exc:  # not a lock (StoreBusy): a damaged file, not a DuckDB file...
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CommandFailed(f"the store {path} could not be opened: {reason}") from None
 
 
 @app.command("init")
@@ -116,7 +187,12 @@ def init(
     if path.exists():
         raise ValueError(f"{path} already exists; remove it first to start again")
     if empty:
-        connect(path).close()
+        from lsr.data.default import build_lock
+
+        with build_lock(path):
+            if path.exists():  # made by another process meanwhile: never replaced
+                raise ValueError(f"{path} already exists; remove it first to start again")
+            connect(path).close()
         console.print(f"Created an empty store at {path}", highlight=False)
     else:
         open_store(path).close()
@@ -124,7 +200,7 @@ def init(
 
 def register() -> None:
     """Attach the command groups (imported here so ``lsr --help`` stays quick)."""
-    from lsr.cli import flow, load, profile, spc, web
+    from lsr.cli import audit, flow, load, profile, spc, web
 
     app.add_typer(load.app, name="load")
     app.command("profile")(profile.profile)
@@ -133,7 +209,10 @@ def register() -> None:
     app.command("simulate")(flow.simulate)
     app.command("sweep")(flow.sweep)
     app.command("calibrate")(flow.calibrate)
+    app.command("createadmin")(web.createadmin)
+    app.command("unlock")(web.unlock)
     app.command("serve")(web.serve)
+    app.add_typer(audit.app, name="audit")
 
 
 register()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from lsr.cli.main import DbOption, console, friendly_errors, open_store
+from lsr.cli.output import dump_json, make_out_dir, prepare_out_dir, write_json
 
 
 def _parse_formats(value: str) -> list[str]:
@@ -35,6 +35,26 @@ def _parse_targets(items: list[str]) -> dict[str, float]:
         except ValueError:
             raise ValueError(f"--target {item!r}: {value!r} is not a number") from None
     return targets
+
+
+def _check_periods(con: Any) -> None:
+    """Refuse a store holding counts for periods outside the loaders' window (loaded before
+    periods were checked): one such row once made the profile expand millions of empty months."""
+    from lsr.data.periods import FIRST_MONTH, last_month, window_text
+
+    row = con.execute(
+        "SELECT count(*), string_agg(DISTINCT source, ', ') FROM indicator_counts "
+        "WHERE period < ? OR period > ?",
+        [FIRST_MONTH, last_month()],
+    ).fetchone()
+    if row and row[0]:
+        from lsr.data.errors import quote
+
+        raise ValueError(
+            f"the store holds {row[0]:,} indicator count(s) for periods outside "
+            f"{window_text()} (from {quote(row[1] or 'unknown')}), loaded before periods were "
+            "checked; load the corrected files into a new store (lsr init --empty)"
+        )
 
 
 @friendly_errors
@@ -80,8 +100,13 @@ def profile(
     targets = _parse_targets(target or [])
     if not 0.5 < confidence < 1:
         raise ValueError("--confidence must be between 0.5 and 1, for example 0.95")
+    to_stdout = formats == ["json"] and out is None
+    out_dir = out or Path("profile")
+    if not to_stdout:  # an unwritable --out fails now, not after the work
+        prepare_out_dir(out_dir)
     con = open_store(db)
     try:
+        _check_periods(con)
         code = queries.find_area(con, area)
         if population_year is not None:
             years = queries.population_years(con)
@@ -101,17 +126,13 @@ def profile(
             result = with_evidence(area_profile(table, code, names, groups, method), con)
     finally:
         con.close()
-    if formats == ["json"] and out is None:
-        json.dump(result.to_dict(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+    if to_stdout:
+        dump_json(result.to_dict(), sys.stdout)
         return
-    out_dir = out or Path("profile")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_out_dir(out_dir)
     written: list[Path] = []
     if "json" in formats:
-        path = out_dir / "profile.json"
-        path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
-        written.append(path)
+        written.append(write_json(out_dir / "profile.json", result.to_dict()))
     report_formats = [f for f in formats if f != "json"]
     if report_formats:
         from lsr.report.render import render_profile

@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 
 from lsr.cli.main import console, friendly_errors
-from lsr.data.errors import LoadError
+from lsr.cli.output import dump_json
+from lsr.data.errors import LoadError, quote
 
 
 def read_series(path: Path, value_column: str | None, period_column: str | None) -> pd.DataFrame:
@@ -33,7 +34,7 @@ def read_series(path: Path, value_column: str | None, period_column: str | None)
     if bad.any():
         row = int(bad.to_numpy().argmax()) + 2
         raw = frame[value_column].iloc[row - 2]
-        raise LoadError(path, f"not a number: {raw!r}", row=row, field=value_column)
+        raise LoadError(path, f"not a number: {quote(raw)}", row=row, field=value_column)
     if period_column is None:
         for candidate in ("period", "date", "month"):
             if candidate in frame.columns:
@@ -131,8 +132,7 @@ def spc(
             "assurance_icon": result.assurance_icon,
             "points": json.loads(frame.to_json(orient="records")),
         }
-        json.dump(payload, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        dump_json(payload, sys.stdout)
         return
     if fmt != "table":
         raise ValueError("--format must be table, csv or json")

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from lsr.core.comparators import DEFAULT_K, DEFAULT_METHOD, nearest_neighbours, population_features
 from lsr.core.geography import ENGLAND_CODE
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, quote
+from lsr.data.reading import CsvFile
 from lsr.data.store import area_codes, transaction
 
 REFERENCE_YEAR = 2017
@@ -68,31 +68,43 @@ def store_default_groups(con: duckdb.DuckDBPyConnection) -> int:
     return store_groups(con, default_groups(con), DEFAULT_METHOD)
 
 
+MAX_ROWS = 1_000_000
+"""The most data rows a comparator CSV may have (every council paired with every other is
+about 23,000)."""
+
+
 def read_comparators_csv(path: Path, known_areas: set[str]) -> dict[str, list[str]]:
-    """Read and check an area-to-peer CSV; errors name the file, row and field."""
-    try:
-        frame = pd.read_csv(path, dtype=str)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise LoadError(path, f"cannot read as CSV ({exc})") from None
-    for column in ("area_code", "peer_code"):
-        if column not in frame.columns:
-            raise LoadError(path, "missing column", row=1, field=column)
+    """Read and check an area-to-peer CSV; errors name the file, row and field.
+
+    The file is read one row at a time (at most :data:`MAX_ROWS` data rows, as a spreadsheet
+    numbers them: the header is row 1)."""
     groups: dict[str, list[str]] = {}
     seen: set[tuple[str, str]] = set()
-    for i, (area, peer) in enumerate(zip(frame["area_code"], frame["peer_code"], strict=True)):
-        row = i + 2  # 1-based, header is row 1
-        for field, code in (("area_code", area), ("peer_code", peer)):
-            if not isinstance(code, str) or code.strip() not in known_areas:
-                raise LoadError(path, f"unknown area code {code!r}", row=row, field=field)
-        area, peer = area.strip(), peer.strip()
-        if area == peer:
-            raise LoadError(
-                path, "an area cannot be its own comparator", row=row, field="peer_code"
-            )
-        if (area, peer) in seen:
-            raise LoadError(path, f"duplicate pair {area}, {peer}", row=row, field="peer_code")
-        seen.add((area, peer))
-        groups.setdefault(area, []).append(peer)
+    with CsvFile(path, max_rows=MAX_ROWS, what="comparator file") as table:
+        for column in ("area_code", "peer_code"):
+            if column not in table.header:
+                raise LoadError(path, "missing column", row=1, field=column)
+        at = {c: table.header.index(c) for c in ("area_code", "peer_code")}
+        for row, cells in table.rows():
+            area, peer = cells[at["area_code"]].strip(), cells[at["peer_code"]].strip()
+            for field, code in (("area_code", area), ("peer_code", peer)):
+                if code not in known_areas:
+                    raise LoadError(
+                        path,
+                        f"unknown area code {quote(code)}" if code else "missing area code",
+                        row=row,
+                        field=field,
+                    )
+            if area == peer:
+                raise LoadError(
+                    path, "an area cannot be its own comparator", row=row, field="peer_code"
+                )
+            if (area, peer) in seen:
+                raise LoadError(path, f"duplicate pair {area}, {peer}", row=row, field="peer_code")
+            seen.add((area, peer))
+            groups.setdefault(area, []).append(peer)
+    if not groups:
+        raise LoadError(path, "the file has no data rows", row=2)
     return groups
 
 

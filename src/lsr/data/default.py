@@ -9,13 +9,15 @@ commissioner April 2012 - December 2019; ASCOF 2018-19 to 2020-21 and Oflog adul
 metrics. It adds the open default comparator groups, and SYNTHETIC counts for the four
 indicators (1-4) and readmissions (6) that have no public data, labelled as such everywhere.
 It is built in a temporary file and moved into place only when complete, so an interrupted
-build leaves nothing half-made.
+build leaves nothing half-made; a lock file makes one process build it when several start at
+once, and an existing store is never replaced (:func:`ensure_default_store`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import pandas as pd
 from lsr.data import synthetic
 from lsr.data.comparators import store_default_groups
 from lsr.data.default_build import DEFAULT_DIR, shipped_tables
-from lsr.data.store import connect, transaction
+from lsr.data.store import StoreBusy, connect, transaction
 
 SYNTHETIC_POPULATION_YEAR = 2017
 """The synthetic series are made for the councils of mid-2017 (which together make up England
@@ -85,11 +87,64 @@ def build_default(
         con.unregister("synthetic_frame")
 
 
-def ensure_default_store(path: Path, *, progress: Progress | None = None) -> bool:
-    """Build the default store at ``path`` unless it exists; returns True if it was built."""
+#: How long a process waits for another one to finish building the default store (seconds).
+BUILD_WAIT = 300.0
+
+
+def build_lock_path(path: Path) -> Path:
+    """The lock file that lets one process at a time build the store at ``path``."""
+    return path.with_name(f".{path.name}.build-lock")
+
+
+@contextmanager
+def build_lock(
+    path: Path, *, wait: float = BUILD_WAIT, progress: Progress | None = None
+) -> Iterator[None]:
+    """Hold the lock file that lets one process at a time create the store at ``path``
+    (:func:`build_lock_path`, :mod:`filelock`), waiting at most ``wait`` seconds for another
+    process (then :class:`~lsr.data.store.StoreBusy`); the lock file is removed after."""
+    from filelock import FileLock, Timeout
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(build_lock_path(path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if progress is not None:
+            progress("Waiting for another lsr process to build the default database")
+        try:
+            lock.acquire(timeout=max(0.0, wait))
+        except Timeout:
+            raise StoreBusy(path, building=True) from None
+    try:
+        yield
+    finally:
+        lock.release()
+        # Leave nothing behind. Safe even if another process waits on this file: it then builds
+        # again or finds the store, and a store is only ever linked into place, never replaced.
+        build_lock_path(path).unlink(missing_ok=True)
+
+
+def ensure_default_store(
+    path: Path, *, progress: Progress | None = None, wait: float = BUILD_WAIT
+) -> bool:
+    """Build the default store at ``path`` unless it exists; returns True if it was built.
+
+    Safe when several processes start at once: one takes the lock (:func:`build_lock`) and
+    builds; the others wait for it (at most ``wait`` seconds, then
+    :class:`~lsr.data.store.StoreBusy`), find the store there and use it. The store is built in
+    a temporary file and linked into place only if nothing is at ``path``: an existing store,
+    whoever made it, is never replaced."""
     if path.exists():
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with build_lock(path, wait=wait, progress=progress):
+        if path.exists():  # built by the process that held the lock before us
+            return False
+        _build_into_place(path, progress)
+        return True
+
+
+def _build_into_place(path: Path, progress: Progress | None) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.building")
     tmp.unlink(missing_ok=True)
     try:
@@ -98,8 +153,18 @@ def ensure_default_store(path: Path, *, progress: Progress | None = None) -> boo
             build_default(con, progress=progress)
         finally:
             con.close()
-        os.replace(tmp, path)
+        _link_without_replacing(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
-    return True
+
+
+def _link_without_replacing(tmp: Path, path: Path) -> None:
+    """Put ``tmp`` at ``path`` unless something is there already (then leave that alone)."""
+    try:
+        os.link(tmp, path)  # fails if path exists: never replaces a store
+    except FileExistsError:
+        return
+    except OSError:  # a file system without hard links
+        if not path.exists():
+            os.replace(tmp, path)

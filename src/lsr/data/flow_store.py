@@ -13,12 +13,14 @@ Tables:
 :func:`observed_indicator_series` reads an area's observed monthly series of the profile's
 indicators that the flow model reproduces, for drawing a simulation beside them.
 
-Each run is written in one transaction: all of it or nothing.
+Each run is written in one transaction: all of it or nothing; a sweep's runs are written
+together, in one short transaction, once they are all computed (:func:`save_flow_runs`).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
@@ -28,11 +30,13 @@ from lsr.data.store import transaction
 
 __all__ = [
     "FLOW_SCHEMA",
+    "FlowRun",
     "area_populations",
     "ensure_flow_schema",
     "observed_indicator_series",
     "read_flow_results",
     "save_flow_run",
+    "save_flow_runs",
 ]
 
 FLOW_SCHEMA = """
@@ -72,13 +76,51 @@ CREATE TABLE IF NOT EXISTS flow_daily (
 );
 """
 
+_RUN_COLUMNS = [
+    "run_id",
+    "created_at",
+    "scenario_file",
+    "scenario_name",
+    "area_code",
+    "replications",
+    "seed",
+    "engine",
+]
 _RESULT_COLUMNS = ["metric", "mean", "p05", "p50", "p95", "diff_mean", "diff_lo", "diff_hi"]
 _DAILY_COLUMNS = ["day", "date", "metric", "mean", "p05", "p95"]
 
 
 def ensure_flow_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the flow tables if they do not exist."""
-    con.execute(FLOW_SCHEMA)
+    """Create the flow tables if they do not exist (in their own transaction, so that they
+    stay even if the first run stored after them fails)."""
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main'"
+        ).fetchall()
+    }
+    if {"flow_runs", "flow_results", "flow_daily"} <= present:
+        return
+    with transaction(con):
+        con.execute(FLOW_SCHEMA)
+
+
+@dataclass
+class FlowRun:
+    """One run to store: what :func:`save_flow_runs` writes as one row of ``flow_runs`` with its
+    results (and daily series)."""
+
+    scenario_file: str
+    scenario_name: str
+    replications: int
+    seed: int
+    engine: str
+    results: pd.DataFrame
+    daily: pd.DataFrame | None = None
+    area_code: str | None = None
+    created_at: datetime | None = None
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def save_flow_run(
@@ -99,46 +141,73 @@ def save_flow_run(
     ``results`` has columns ``scenario`` plus those of ``flow_results`` after ``scenario_name``
     (as made by :func:`lsr.flow.experiment.summarise_totals`); ``daily`` likewise for
     ``flow_daily`` (:func:`lsr.flow.experiment.daily_bands`), or None."""
-    ensure_flow_schema(con)
-    run_id = uuid.uuid4().hex
-    res = results.rename(columns={"scenario": "scenario_name"})[
-        ["scenario_name", *_RESULT_COLUMNS]
-    ].copy()
-    res.insert(0, "run_id", run_id)
-    frames = {"res": res}
-    if daily is not None and not daily.empty:
-        day = daily.rename(columns={"scenario": "scenario_name"})[
-            ["scenario_name", *_DAILY_COLUMNS]
-        ].copy()
-        day["date"] = pd.to_datetime(day["date"]).dt.date
-        day.insert(0, "run_id", run_id)
-        frames["day"] = day
-    with transaction(con):
-        con.execute(
-            "INSERT INTO flow_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                created_at or datetime.now(),
-                scenario_file,
-                scenario_name,
-                area_code,
-                replications,
-                seed,
-                engine,
-            ],
+    run = FlowRun(
+        scenario_file=scenario_file,
+        scenario_name=scenario_name,
+        replications=replications,
+        seed=seed,
+        engine=engine,
+        results=results,
+        daily=daily,
+        area_code=area_code,
+        created_at=created_at,
+    )
+    return save_flow_runs(con, [run])[0]
+
+
+def save_flow_runs(con: duckdb.DuckDBPyConnection, runs: list[FlowRun]) -> list[str]:
+    """Store many runs in **one** transaction (all or nothing; on a shared connection the store
+    is held read-write only for this short write) and return their ``run_id`` in order.
+
+    Everything is prepared in memory first, so the transaction only inserts."""
+    now = datetime.now()
+    heads = []
+    results = []
+    dailies = []
+    for run in runs:
+        heads.append(
+            (
+                run.run_id,
+                run.created_at or now,
+                run.scenario_file,
+                run.scenario_name,
+                run.area_code,
+                run.replications,
+                run.seed,
+                run.engine,
+            )
         )
-        con.register("lsr_flow_res", frames["res"])
-        try:
-            con.execute("INSERT INTO flow_results SELECT * FROM lsr_flow_res")
-        finally:
-            con.unregister("lsr_flow_res")
-        if "day" in frames:
-            con.register("lsr_flow_day", frames["day"])
+        res = run.results.rename(columns={"scenario": "scenario_name"})[
+            ["scenario_name", *_RESULT_COLUMNS]
+        ].copy()
+        res.insert(0, "run_id", run.run_id)
+        results.append(res)
+        if run.daily is not None and not run.daily.empty:
+            day = run.daily.rename(columns={"scenario": "scenario_name"})[
+                ["scenario_name", *_DAILY_COLUMNS]
+            ].copy()
+            day["date"] = pd.to_datetime(day["date"]).dt.date
+            day.insert(0, "run_id", run.run_id)
+            dailies.append(day)
+    if not runs:
+        return []
+    frames = {
+        "lsr_flow_head": pd.DataFrame(heads, columns=_RUN_COLUMNS),
+        "lsr_flow_res": pd.concat(results, ignore_index=True),
+    }
+    if dailies:
+        frames["lsr_flow_day"] = pd.concat(dailies, ignore_index=True)
+    targets = {"lsr_flow_head": "flow_runs", "lsr_flow_res": "flow_results"}
+    targets["lsr_flow_day"] = "flow_daily"
+    ensure_flow_schema(con)
+    with transaction(con):
+        for view, frame in frames.items():
+            con.register(view, frame)
             try:
-                con.execute("INSERT INTO flow_daily SELECT * FROM lsr_flow_day")
+                con.execute(f"INSERT INTO {targets[view]} SELECT * FROM {view}")
             finally:
-                con.unregister("lsr_flow_day")
-    return run_id
+                con.unregister(view)
+    return [run.run_id for run in runs]
 
 
 def read_flow_results(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:

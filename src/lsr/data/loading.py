@@ -25,7 +25,15 @@ from typing import Any, Generic, TypeVar
 import duckdb
 import pandas as pd
 
-from lsr.data.errors import LoadError, LoadErrors
+from lsr.data.errors import LoadError, LoadErrors, quote, quote_list
+from lsr.data.reading import CACHE_SIZE as CACHE_SIZE
+from lsr.data.reading import MAX_FIELD_CHARS as MAX_FIELD_CHARS
+from lsr.data.reading import MAX_LINE_BYTES as MAX_LINE_BYTES
+from lsr.data.reading import MAX_SOURCE_FILE_BYTES as MAX_SOURCE_FILE_BYTES
+from lsr.data.reading import CsvFile as CsvFile
+from lsr.data.reading import cached_parse as cached_parse
+from lsr.data.reading import check_file_size as check_file_size
+from lsr.data.reading import read_csv_text as read_csv_text
 from lsr.data.store import file_sha256, record_load, transaction
 
 T = TypeVar("T")
@@ -217,8 +225,10 @@ def sha256_or_error(path: Path) -> str:
         return file_sha256(path)
     except FileNotFoundError:
         raise LoadError(path, "file not found") from None
+    except IsADirectoryError:
+        raise LoadError(path, "this is a folder, not a file") from None
     except OSError as exc:
-        raise LoadError(path, f"cannot read file: {exc}") from None
+        raise LoadError(path, f"cannot read file: {exc.strerror or exc}") from None
 
 
 def require_areas(con: duckdb.DuckDBPyConnection, file: Path | str) -> set[str]:
@@ -259,7 +269,7 @@ def parse_number(
     if is_missing(value):
         raise LoadError(file, "missing value", sheet=sheet, row=row, field=field)
     if isinstance(value, bool):
-        raise LoadError(file, f"{value!r} is not a number", sheet=sheet, row=row, field=field)
+        raise LoadError(file, f"{quote(value)} is not a number", sheet=sheet, row=row, field=field)
     number: float
     if isinstance(value, Real):
         number = float(value)
@@ -268,17 +278,22 @@ def parse_number(
             number = float(value.strip())
         except ValueError:
             raise LoadError(
-                file, f"{value!r} is not a number", sheet=sheet, row=row, field=field
+                file, f"{quote(value)} is not a number", sheet=sheet, row=row, field=field
             ) from None
     else:
-        raise LoadError(file, f"{value!r} is not a number", sheet=sheet, row=row, field=field)
+        raise LoadError(file, f"{quote(value)} is not a number", sheet=sheet, row=row, field=field)
     if not math.isfinite(number):
         raise LoadError(
-            file, f"{value!r} is not a finite number", sheet=sheet, row=row, field=field
+            file, f"{quote(value)} is not a finite number", sheet=sheet, row=row, field=field
         )
     if positive and number <= 0:
+        sign = "is negative; it" if number < 0 else ""
         raise LoadError(
-            file, f"{number:g} must be greater than zero", sheet=sheet, row=row, field=field
+            file,
+            f"{number:g} {sign} must be greater than zero".replace("  ", " "),
+            sheet=sheet,
+            row=row,
+            field=field,
         )
     if number < 0:
         raise LoadError(file, f"{number:g} is negative", sheet=sheet, row=row, field=field)
@@ -295,7 +310,8 @@ def check_area_code(
     if not AREA_CODE_RE.match(code):
         raise LoadError(
             file,
-            f"{code!r} is not an English ONS area code (expected E and 8 digits, e.g. E10000025)",
+            f"{quote(code)} is not an English ONS area code (expected E and 8 digits, "
+            "e.g. E10000025)",
             sheet=sheet,
             row=row,
             field=field,
@@ -312,26 +328,10 @@ def require_columns(
         if name not in present:
             raise LoadError(
                 file,
-                f"missing column {name!r} for {what}; found: {', '.join(columns) or '(none)'}",
+                f"missing column {quote(name)} for {what}; found: {quote_list(columns)}",
                 row=1,
                 field=name,
             )
-
-
-def read_csv_text(path: Path) -> pd.DataFrame:
-    """Read a CSV with every cell as text (blanks as ``""``), so loaders validate it themselves."""
-    try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=False
-        )
-    except FileNotFoundError:
-        raise LoadError(path, "file not found") from None
-    except pd.errors.EmptyDataError:
-        raise LoadError(path, "the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise LoadError(path, f"not a readable CSV file: {exc}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
 
 
 def compare_with_store(

@@ -4,8 +4,9 @@ Every population loader (the CSV layouts in :mod:`lsr.data.population`, the ONS 
 estimate workbooks in :mod:`lsr.data.sources.ons_mye`) turns its file into one long frame with
 the columns :data:`FRAME_COLUMNS`, one row per area, year and age band, and then shares:
 
-- :func:`check_population_frame`: no duplicate area/year/band, one name per area code, and
-  nested age bands (18+ <= all ages, 65+ <= 18+, 75+ <= 65+, 85+ <= 75+);
+- :func:`check_population_frame`: no duplicate area/year/band, one name per area code, every
+  population greater than zero (a denominator), and nested age bands (18+ <= all ages,
+  65+ <= 18+, 75+ <= 65+, 85+ <= 75+);
 - :func:`store_population_frame`: compare with the store first (a number already there that
   differs is a :class:`~lsr.data.errors.LoadError` and nothing is written), then add the new
   areas (an existing area is never renamed; a missing region is filled in) and the new rows.
@@ -20,7 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, quote
 from lsr.data.loading import compare_with_store, format_number, insert_frame
 
 AGE_BANDS: tuple[str, ...] = ("all", "18+", "65+", "75+", "85+")
@@ -54,8 +55,9 @@ def _band_label(band: str) -> str:
 def check_population_frame(
     path: Path | str, frame: pd.DataFrame, *, duplicate_field: str, name_field: str
 ) -> None:
-    """Raise a :class:`LoadError` for a duplicate area/year/band, one code with two names, or a
-    narrower age band larger than a wider one, naming the sheet, row and field.
+    """Raise a :class:`LoadError` for a duplicate area/year/band, one code with two names, a
+    population that is not greater than zero (populations are denominators), or a narrower
+    age band larger than a wider one, naming the sheet, row and field.
 
     ``duplicate_field`` and ``name_field`` are the fields named for a duplicate and for a second
     name (they differ between layouts); a band that does not nest names its own
@@ -83,31 +85,43 @@ def check_population_frame(
         other = names[names["area_code"] == bad["area_code"]].iloc[0]
         raise LoadError(
             path,
-            f"area {bad['area_code']} is named {bad['area_name']!r} here but "
-            f"{other['area_name']!r} on row {other['source_row']}",
+            f"area {bad['area_code']} is named {quote(bad['area_name'])} here but "
+            f"{quote(other['area_name'])} on row {other['source_row']}",
             sheet=_text_or_none(bad["source_sheet"]),
             row=int(bad["source_row"]),
             field=name_field,
         )
-    by_key = {
-        (rec["area_code"], rec["year"], rec["age_band"]): rec for rec in frame.to_dict("records")
-    }
-    for code, year in frame[["area_code", "year"]].drop_duplicates().itertuples(index=False):
-        for wider, narrower in pairwise(AGE_BANDS):
-            big = by_key.get((code, year, wider))
-            small = by_key.get((code, year, narrower))
-            if big is None or small is None:
-                continue
-            if small["population"] > big["population"]:
-                raise LoadError(
-                    path,
-                    f"{code} {year}: population aged {narrower} "
-                    f"({format_number(small['population'])}) exceeds population aged "
-                    f"{_band_label(wider)} ({format_number(big['population'])})",
-                    sheet=_text_or_none(small["source_sheet"]),
-                    row=int(small["source_row"]),
-                    field=str(small["source_field"]),
-                )
+    nonpositive = frame[~(frame["population"] > 0)]
+    if not nonpositive.empty:
+        bad = nonpositive.iloc[0]
+        raise LoadError(
+            path,
+            f"{bad['area_code']} {bad['year']}: population aged {_band_label(bad['age_band'])} "
+            f"is {format_number(bad['population'])}; a population must be greater than zero "
+            "(it is the denominator of rates)",
+            sheet=_text_or_none(bad["source_sheet"]),
+            row=int(bad["source_row"]),
+            field=str(bad["source_field"]),
+        )
+    for wider, narrower in pairwise(AGE_BANDS):
+        big = frame.loc[frame["age_band"] == wider, ["area_code", "year", "population"]]
+        small = frame[frame["age_band"] == narrower]
+        both = small.merge(
+            big.rename(columns={"population": "wider"}), on=["area_code", "year"], how="inner"
+        )
+        over = both[both["population"] > both["wider"]]
+        if over.empty:
+            continue
+        first = over.sort_values("source_row", kind="stable").iloc[0]
+        raise LoadError(
+            path,
+            f"{first['area_code']} {first['year']}: population aged {narrower} "
+            f"({format_number(first['population'])}) exceeds population aged "
+            f"{_band_label(wider)} ({format_number(first['wider'])})",
+            sheet=_text_or_none(first["source_sheet"]),
+            row=int(first["source_row"]),
+            field=str(first["source_field"]),
+        )
 
 
 def store_population_frame(

@@ -13,17 +13,39 @@ Tables (all periods are the first day of a calendar month):
 - ``comparators(area_code, peer_code, method)``: comparator groups.
 - ``loads(sha256, kind, file_name, loaded_at, rows)``: what has been loaded, so that loading
   the same file again is a no-op.
+
+Several processes share the store (a web server, a sweep, a load, a profile): see
+:mod:`lsr.data.store_sharing`. :func:`connect` opens a plain connection (retrying a lock
+conflict for ``wait`` seconds); :func:`open_shared` opens the connection every ``lsr`` command
+uses, which reads the store read-only and holds it read-write only inside :func:`transaction`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import platformdirs
+
+from lsr.data import store_sharing
+from lsr.data.store_sharing import StoreBusy
+
+__all__ = [
+    "SCHEMA",
+    "StoreBusy",
+    "already_loaded",
+    "area_codes",
+    "connect",
+    "default_db_path",
+    "file_sha256",
+    "open_shared",
+    "record_load",
+    "transaction",
+]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS areas (
@@ -82,29 +104,72 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("lsr", appauthor=False)) / "lsr.duckdb"
 
 
+def full_schema() -> str:
+    """The DDL of the store's tables (``CREATE TABLE IF NOT EXISTS``): the tables above and each
+    source's own tables (the flow model's are made with its first run,
+    :func:`lsr.data.flow_store.save_flow_runs`)."""
+    from lsr.data.sources import schema_sql
+
+    return SCHEMA + schema_sql()
+
+
+def schema_tables() -> set[str]:
+    """The names of the tables :func:`full_schema` creates."""
+    return set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", full_schema()))
+
+
 def connect(
-    path: Path | str | None = None, *, read_only: bool = False
+    path: Path | str | None = None, *, read_only: bool = False, wait: float = 0.0
 ) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the store at ``path`` and make sure the schema exists.
 
-    ``":memory:"`` gives an in-memory store, used by tests."""
+    The connection holds the file's lock until it is closed (exclusive when read-write, shared
+    when ``read_only``): keep it briefly, or use :func:`open_shared`. A lock held by another
+    process is retried for ``wait`` seconds, then :class:`StoreBusy`. ``":memory:"`` gives an
+    in-memory store, used by tests."""
     target = str(path) if path is not None else str(default_db_path())
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(target, read_only=read_only)
+    con = store_sharing.retry_busy(
+        lambda: duckdb.connect(target, read_only=read_only), target, wait
+    )
     if not read_only:
-        from lsr.data.sources import schema_sql
-
-        con.execute(SCHEMA + schema_sql())
+        try:
+            con.execute(full_schema())
+        except BaseException:
+            con.close()
+            raise
     return con
+
+
+def open_shared(path: Path | str, *, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """The connection ``lsr`` commands use: the existing store at ``path``, attached read-only
+    (other processes may read it too), and read-write only inside :func:`transaction` (see
+    :mod:`lsr.data.store_sharing`). Missing tables are created first. A lock held by another
+    process is retried for ``wait`` seconds, then :class:`StoreBusy`."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"the store {path} does not exist")
+    return store_sharing.open_shared(path, wait=wait, schema=full_schema(), tables=schema_tables())
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run a block in one transaction: everything or nothing."""
+    """Run a block in one transaction: everything or nothing. On a shared connection
+    (:func:`open_shared`) the store is held read-write for the block only."""
+    shared = store_sharing.shared_path(con)
+    if shared is None:
+        with _begin_commit(con):
+            yield con
+        return
+    with store_sharing.writing(con, shared), _begin_commit(con):
+        yield con
+
+
+@contextmanager
+def _begin_commit(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("BEGIN TRANSACTION")
     try:
-        yield con
+        yield
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -130,9 +195,12 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
 def record_load(
     con: duckdb.DuckDBPyConnection, sha256: str, kind: str, file_name: str, rows: int
 ) -> None:
-    """Record a completed load (call inside the load's transaction)."""
+    """Record a completed load (call inside the load's transaction). A file recorded already
+    (the same file loaded by another process between this load's check and its transaction,
+    which then found its rows in the store) stays recorded as it was."""
     con.execute(
-        "INSERT INTO loads (sha256, kind, file_name, rows) VALUES (?, ?, ?, ?)",
+        "INSERT INTO loads (sha256, kind, file_name, rows) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
         [sha256, kind, file_name, rows],
     )
 

@@ -195,8 +195,11 @@ def generate_episodes(
 
     The columns are those :mod:`lsr.data.episodes` reads (``person_id`` as a pseudonymised
     integer, ``area_code``, ``age``, ``record_type``, ``arrival_date``, ``admission_method``,
-    ``admission_source``, ``discharge_date``). Arrival dates fall in the ``months`` calendar
-    months from ``start``'s month; discharge dates may run past the end. The same ``seed`` and
+    ``admission_source``, ``discharge_date``) and ``episode_id`` (1, 2, ...: an attendance or
+    spell id, as real extracts carry, which tells apart two attendances of one person on one
+    day; :mod:`lsr.data.episodes` refuses rows that are exact copies). Arrival dates fall in
+    the ``months`` calendar months from ``start``'s month; discharge dates may run past the
+    end. The same ``seed`` and
     arguments give the same file contents. Rows are written ``chunk_rows`` at a time, one row
     group per chunk, and the file metadata carries ``synthetic = true`` and a note saying the
     data are synthetic. Returns the path written.
@@ -216,7 +219,7 @@ def generate_episodes(
     end_day = int((np.datetime64(_months_after(first, months), "D") - _EPOCH).astype(np.int64))
     area_arr = np.asarray(list(areas), dtype=object)
     rng = np.random.default_rng(seed)
-    schema = SCHEMA.with_metadata(
+    schema = SCHEMA.append(pa.field("episode_id", pa.int64())).with_metadata(
         {
             "synthetic": "true",
             "lsr.note": SYNTHETIC_NOTE,
@@ -232,6 +235,8 @@ def generate_episodes(
                 writer.write_table(schema.empty_table())
                 break
             table, person = _chunk(rng, size, person, area_arr, start_day, end_day)
+            ids = np.arange(written + 1, written + size + 1, dtype=np.int64)
+            table = table.append_column("episode_id", pa.array(ids))
             writer.write_table(table.replace_schema_metadata(schema.metadata), row_group_size=size)
             written += size
     return out

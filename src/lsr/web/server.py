@@ -8,10 +8,15 @@ with ``threads`` threads (gthread workers: a thread waits on the database or a s
 another runs). The application is imported once in the master before the workers are forked
 (``preload_app``); database connections are closed first, so that no worker inherits one.
 
-Static files are served by the application itself (Django's ``StaticFilesHandler``, as
-``runserver`` does), so that ``lsr serve`` needs nothing in front of it on one machine. Behind a
-reverse proxy, serve ``/static/`` from ``STATIC_ROOT`` (``manage.py collectstatic``) there and
-point the proxy at ``lsr.web.wsgi:application``.
+Static files are served by the application itself, by WhiteNoise's middleware (see
+``settings.MIDDLEWARE``), the same way under gunicorn and under the development server: only the
+files indexed at start-up, with the security headers of every other response. So ``lsr serve``
+needs nothing in front of it on one machine.
+
+Request sizes are capped twice: gunicorn refuses an over-long request line (400), too many
+header fields or an over-long one (:data:`REQUEST_LIMITS`) before the application sees them, and
+the application refuses an over-size or anonymous body before reading it
+(``lsr.web.plan.middleware.RequestBodyLimitMiddleware``; gunicorn has no body limit of its own).
 """
 
 from __future__ import annotations
@@ -22,6 +27,15 @@ from typing import Any
 #: Threads per gunicorn worker process.
 DEFAULT_THREADS = 4
 
+#: gunicorn's request limits: the request line (method, path and query) in bytes, the number of
+#: header fields, and the size of one header field in bytes. Longer or more is refused by
+#: gunicorn (414, 431) before the application runs.
+REQUEST_LIMITS = {
+    "limit_request_line": 4094,
+    "limit_request_fields": 50,
+    "limit_request_field_size": 8190,
+}
+
 
 def default_workers() -> int:
     """One worker per CPU core this process may run on."""
@@ -31,12 +45,11 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def application_with_static() -> Any:
-    """The WSGI application with static files served under ``STATIC_URL``."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
+def application() -> Any:
+    """The WSGI application (static files included: WhiteNoise is one of its middleware)."""
     from django.core.wsgi import get_wsgi_application
 
-    return StaticFilesHandler(get_wsgi_application())
+    return get_wsgi_application()
 
 
 def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
@@ -55,6 +68,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "lsr-web",
+        **REQUEST_LIMITS,
     }
 
 
@@ -65,7 +79,7 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int = DEFAULT_THRE
 
     if workers < 1 or threads < 1:
         raise ValueError("--workers and --threads must be at least 1")
-    wsgi = application_with_static()
+    wsgi = application()
     connections.close_all()  # no database connection may be inherited by the forked workers
     options = gunicorn_options(host, port, workers, threads)
 
@@ -81,7 +95,8 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int = DEFAULT_THRE
 
 
 def run_dev(host: str, port: int) -> None:
-    """Django's threaded development server, one process (no reloader)."""
+    """Django's threaded development server, one process (no reloader). Its own static file
+    handler is off (``use_static_handler=False``): WhiteNoise serves them, as under gunicorn."""
     from django.core.management import call_command
 
     url_host = f"[{host}]" if ":" in host else host
@@ -90,5 +105,5 @@ def run_dev(host: str, port: int) -> None:
         f"{url_host}:{port}",
         use_reloader=False,
         use_threading=True,
-        insecure_serving=True,
+        use_static_handler=False,
     )

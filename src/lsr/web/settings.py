@@ -12,11 +12,19 @@ Everything that differs between a laptop demo and a deployment is read from the 
                            ``1`` (secure); ``lsr serve`` sets ``0`` when it serves plain HTTP on a
                            loopback address, so that the local demo can log in
 ``LSR_WEB_ALLOWED_HOSTS``  comma-separated host names (default: localhost names only)
+``LSR_WEB_TRUSTED_PROXIES`` number of reverse proxies in front of the application that append
+                           the client's address to ``X-Forwarded-For`` (default ``0``: the
+                           header is ignored and the client is the connection's address)
+``LSR_LOGIN_FAILURE_LIMIT`` failed logins per account, and per client address, before logins
+                           are refused (default 10)
+``LSR_LOGIN_LOCKOUT_MINUTES`` the window in which failures count and how long a lockout lasts
+                           after the last failure (default 15)
 ``LSR_DB``                 the DuckDB store that the indicator profile is computed from
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -52,6 +60,19 @@ def _secret_key() -> str:
         return key
     except OSError:  # read-only home: a per-process key (sessions end on restart)
         return secrets.token_urlsafe(50)
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {number}")
+    return number
 
 
 def database_from_url(url: str) -> dict[str, object]:
@@ -90,21 +111,34 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "axes",
     "lsr.web.plan",
 ]
 
+# Order matters:
+# - the request id first, so that every log line and every response (static files and error
+#   pages included) carries it;
+# - the security headers (nosniff, CSP, framing) above WhiteNoise, which answers static files
+#   itself without calling the rest of the stack;
+# - the request body limit right after authentication (it needs the user) and before anything
+#   reads the body (CSRF's process_view, the views);
+# - axes last (it turns a lockout flagged during the login into the lockout page).
 MIDDLEWARE = [
+    "log_request_id.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lsr.web.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lsr.web.plan.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lsr.web.plan.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lsr.web.plan.middleware.AuditAccessDeniedMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lsr.web.urls"
@@ -175,7 +209,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["lsr.web.plan.auth_backend.ProfileModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every password check for a locked-out account or client address.
+    "lsr.web.plan.throttle.LoginThrottleBackend",
+    "lsr.web.plan.auth_backend.ProfileModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -203,6 +241,30 @@ if SECURE_COOKIES and not DEBUG:
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Login throttling (django-axes). Failed logins are counted per account and, separately, per
+# client address, in the database (AccessAttempt), so that every gunicorn worker process (and
+# every server on the same database) sees the same counts; never in a per-process cache. After
+# LSR_LOGIN_FAILURE_LIMIT failures within LSR_LOGIN_LOCKOUT_MINUTES, logins for that account, or
+# from that address, are refused (HTTP 429, a message on the login page, one audit row) until
+# the window has passed since the last failure, or an administrator unlocks them (the admin's
+# "Access attempts", or `lsr unlock`). A success does not reset the counts (otherwise a user
+# with an account could reset the count of the address they share with the account attacked).
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = _int("LSR_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_int("LSR_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit trail already
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "lsr.web.plan.throttle.client_ip"
+AXES_USERNAME_CALLABLE = "lsr.web.plan.throttle.username_of"
+AXES_LOCKOUT_CALLABLE = "lsr.web.plan.throttle.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Reverse proxies in front of the application that append the client address to
+# X-Forwarded-For (0: none; the header is then ignored, as anyone can send it).
+LSR_TRUSTED_PROXIES = _int("LSR_WEB_TRUSTED_PROXIES", 0)
+
 # Content Security Policy (django-csp 4): same origin only, no inline script.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -227,6 +289,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Static files are served by WhiteNoise (middleware) under `lsr serve`, `lsr serve --dev` and
+# lsr.web.wsgi alike: the files found at start-up are indexed once, and only those exact URLs
+# are served (anything else under /static/, such as /static/../settings.py, is an ordinary
+# 404). The middleware above it add nosniff, CSP and framing headers to static responses too.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 MEDIA_ROOT = Path(os.environ.get("LSR_WEB_MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "/media-not-served/"  # evidence is only ever served through an access-checked view
 
@@ -243,15 +312,53 @@ EVIDENCE_ALLOWED_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Request bodies (RequestBodyLimitMiddleware, before anything reads the body): an upload
+# (multipart, logged-in users only) may be the largest evidence file plus 1 MiB for the form's
+# other fields; any other body (forms) 1 MiB; an anonymous body (the login form) 64 KiB. Larger
+# bodies are refused with 413 from their Content-Length, without reading them; a chunked body
+# (no Content-Length) is read up to the limit and refused there.
+LSR_UPLOAD_MAX_BYTES = EVIDENCE_MAX_BYTES + 1024 * 1024
+LSR_FORM_MAX_BYTES = 1024 * 1024
+LSR_ANONYMOUS_MAX_BYTES = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = LSR_FORM_MAX_BYTES
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # The DuckDB store the indicator profile is computed from (None: the embedded default store).
 LSR_DB: str | None = os.environ.get("LSR_DB") or None
 
+# Request ids (django-log-request-id): a fresh random id per request (an id sent by the client
+# is never trusted), returned as X-Request-ID, shown on the error page and carried by every log
+# line written while the request runs.
+REQUEST_ID_RESPONSE_HEADER = "X-Request-ID"
+LOG_REQUESTS = False
+
+# Logging: one stream, standard error (gunicorn's workers inherit it). A 500 is logged by
+# django.request as one line with the request id, the method and path and the exception, then
+# its traceback (no request body, no headers, no form fields).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"lsr.web": {"handlers": ["console"], "level": "INFO"}},
+    "filters": {"request_id": {"()": "log_request_id.filters.RequestIDFilter"}},
+    "formatters": {
+        "line": {
+            "()": "lsr.web.logs.ErrorLineFormatter",
+            "format": "%(asctime)s pid=%(process)d %(levelname)s %(name)s "
+            "request_id=%(request_id)s %(message)s",
+        }
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
+    "loggers": {
+        "lsr.web": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        "axes": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+    },
 }

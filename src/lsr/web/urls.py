@@ -5,14 +5,24 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import path
 
+from lsr.web.plan import throttle
 from lsr.web.plan import views_actions as actions
 from lsr.web.plan import views_auth as auth
 from lsr.web.plan import views_overview as overview
 from lsr.web.plan import views_review as review
 from lsr.web.plan import views_simulations as simulations
 
+#: A 500 shows the request id that the log line carries (lsr.web.plan.views_errors); a 404 or
+#: 403 page that cannot be rendered becomes a logged 500.
+handler500 = "lsr.web.plan.views_errors.server_error"
+handler404 = "lsr.web.plan.views_errors.page_not_found"
+handler403 = "lsr.web.plan.views_errors.permission_denied"
+
+# The admin's access attempts: deleting one unlocks a login, and is audited.
+throttle.register_admin(admin.site)
+
 urlpatterns = [
-    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth.login, name="login"),
     path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
     path("", overview.home, name="home"),
     path("reviews/<int:review_id>/", overview.overview, name="overview"),
@@ -51,12 +61,13 @@ urlpatterns = [
     path("actions/<int:action_id>/edit/", actions.edit, name="action_edit"),
     path("actions/<int:action_id>/delete/", actions.delete, name="action_delete"),
     path("actions/<int:action_id>/milestones/", actions.milestone_add, name="milestone_add"),
-    path(
-        "milestones/<int:milestone_id>/toggle/", actions.milestone_toggle, name="milestone_toggle"
-    ),
+    path("milestones/<int:milestone_id>/done/", actions.milestone_set_done, name="milestone_done"),
     path("actions/<int:action_id>/evidence/", actions.evidence_add, name="evidence_add"),
     path(
         "evidence/<int:evidence_id>/download/", actions.evidence_download, name="evidence_download"
     ),
+    # The admin's own login page, refused as the application's is while locked out (name
+    # "admin:login" still resolves here: this pattern comes first).
+    path("admin/login/", throttle.refuse_when_locked_out(admin.site.login)),
     path("admin/", admin.site.urls),
 ]

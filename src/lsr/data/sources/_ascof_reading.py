@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from lsr.data.errors import LoadError
-from lsr.data.loading import format_number
+from lsr.data.errors import LoadError, quote
+from lsr.data.loading import MAX_SOURCE_FILE_BYTES, check_file_size, format_number
 from lsr.data.measures import (
     ROW_COLUMNS,
     area_level_for,
@@ -22,6 +22,7 @@ from lsr.data.measures import (
     marker_status,
     read_csv_cells,
 )
+from lsr.data.periods import check_year
 from lsr.data.sources._ascof_catalogue import maximum, unit_for
 
 __all__ = [
@@ -99,6 +100,7 @@ def open_table(path: Path) -> CellTable:
     """The cells of an ASCOF file: the first sheet with an ASCOF header (``.xlsx``) or the CSV."""
     if not path.exists():
         raise LoadError(path, "file not found")
+    check_file_size(path, MAX_SOURCE_FILE_BYTES, what="ASCOF file")
     if path.suffix.casefold() in (".xlsx", ".xlsm"):
         tables = list(xlsx_tables(path))
         if not tables:
@@ -153,16 +155,18 @@ def year_label(text: str, *, file: Path, row: int | None, field: str) -> str:
     if re.fullmatch(r"\d{4}(\.0)?", t):
         end = int(float(t))
         if 2000 < end <= 2100:
+            check_year(end - 1, file=file, row=row, field=field, what="financial year starting")
             return f"{end - 1}-{end % 100:02d}"
     m = _YEAR_RE.match(t)
     if m:
         start, end_text = int(m.group(1)), m.group(2)
         end = int(end_text) if len(end_text) == 4 else start // 100 * 100 + int(end_text)
         if end == start + 1 and 2000 <= start < 2100:
+            check_year(start, file=file, row=row, field=field, what="financial year starting")
             return f"{start}-{end % 100:02d}"
     raise LoadError(
         file,
-        f"{t!r} is not a financial year (expected e.g. 2021 for 2020-21, or 2020-21)",
+        f"{quote(t)} is not a financial year (expected e.g. 2021 for 2020-21, or 2020-21)",
         row=row,
         field=field,
     )

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from lsr.data.errors import LoadError
-from lsr.data.loading import format_number, parse_number
+from lsr.data.errors import LoadError, quote
+from lsr.data.loading import MAX_SOURCE_FILE_BYTES, check_file_size, format_number, parse_number
+from lsr.data.periods import check_month
 
 DEPARTMENT_TYPES: tuple[str, ...] = ("1", "2", "other")
 """Department types: 1 (major A&E), 2 (single specialty), other (types 3 and 4)."""
@@ -95,6 +96,7 @@ class AeFile:
 
 def _records(path: Path) -> list[list[str]]:
     """Every CSV record of the file as text (UTF-8 with or without BOM, else Windows-1252)."""
+    check_file_size(path, MAX_SOURCE_FILE_BYTES, what="A&E file")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -131,13 +133,13 @@ def _cell(record: list[str], index: int) -> str:
 
 
 def _month(year: int, month: int, *, file: Path, row: int, field: str, text: str) -> date:
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise LoadError(file, f"{text!r} is not a month", row=row, field=field)
+    if not 1 <= month <= 12 or year < 1:
+        raise LoadError(file, f"{quote(text)} is not a month", row=row, field=field)
     period = date(year, month, 1)
     today = date.today()
     if period > date(today.year, today.month, 1):
         raise LoadError(file, f"{period:%B %Y} is in the future", row=row, field=field)
-    return period
+    return check_month(period, file=file, row=row, field=field)
 
 
 def parse_period(text: str, *, file: Path | str, row: int, field: str) -> date:

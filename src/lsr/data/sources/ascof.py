@@ -43,7 +43,7 @@ from typing import Any
 
 import duckdb
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, quote_list
 from lsr.data.loading import LoadSummary, check_area_code, format_number
 from lsr.data.measures import SCHEMA as MEASURES_SCHEMA
 from lsr.data.measures import (
@@ -470,7 +470,7 @@ def read_ascof(path: str | PathLike[str], *, year: str | None = None) -> Measure
     raise LoadError(
         file,
         f"missing column {missing[0]!r} for an ASCOF {closer} file; found: "
-        f"{', '.join(h for h in table.header if h) or '(none)'}",
+        f"{quote_list(h for h in table.header if h)}",
         sheet=table.sheet,
         row=table.header_row,
         field=missing[0],

@@ -38,9 +38,11 @@ import duckdb
 import pandas as pd
 import xlrd
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, quote_list
 from lsr.data.loading import (
+    MAX_SOURCE_FILE_BYTES,
     LoadSummary,
+    check_file_size,
     compare_with_store,
     format_number,
     insert_frame,
@@ -198,8 +200,7 @@ def find_sheets(file: Path | str, names: Iterable[str]) -> dict[str, str]:
             )
             raise LoadError(
                 file,
-                f"missing sheet {SHEET_NAMES[breakdown]!r}; found: "
-                f"{', '.join(names) or '(none)'}{hint}",
+                f"missing sheet {SHEET_NAMES[breakdown]!r}; found: {quote_list(names)}{hint}",
                 sheet=SHEET_NAMES[breakdown],
             )
         if len(candidates) > 1:
@@ -352,6 +353,7 @@ def read_dtoc(path: Path | str) -> DtocMonth:
     path = Path(path)
     if not path.exists():
         raise LoadError(path, "file not found")
+    check_file_size(path, MAX_SOURCE_FILE_BYTES, what="DToC workbook")
     try:
         book = _open_workbook(path)
     except Exception as exc:  # xlrd raises several unrelated types for a corrupt file

@@ -23,9 +23,11 @@ import duckdb
 import pandas as pd
 import xlrd
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, quote_list
 from lsr.data.loading import (
+    MAX_SOURCE_FILE_BYTES,
     LoadSummary,
+    check_file_size,
     compare_with_store,
     format_number,
     insert_frame,
@@ -150,7 +152,7 @@ def _commissioner_sheet_name(path: Path, names: list[str]) -> str:
     if not wanted:
         raise LoadError(
             path,
-            f"missing sheet 'Commissioner'; found: {', '.join(names) or '(none)'}",
+            f"missing sheet 'Commissioner'; found: {quote_list(names)}",
             sheet="Commissioner",
         )
     exact = [n for n in wanted if " ".join(n.split()).casefold() == "commissioner"]
@@ -218,6 +220,7 @@ def read_mar(path: str | PathLike[str]) -> MarMonth:
     path = Path(path)
     if not path.exists():
         raise LoadError(path, "file not found")
+    check_file_size(path, MAX_SOURCE_FILE_BYTES, what="MAR workbook")
     sheet, notes = open_sheets(path)
     return parse_commissioner_sheet(path, sheet, notes)
 

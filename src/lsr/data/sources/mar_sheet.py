@@ -21,8 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, quote
 from lsr.data.loading import format_number, is_missing
+from lsr.data.periods import check_month
 from lsr.data.sources.mar_columns import (
     MEASURE_IDS,
     MEASURES,
@@ -204,7 +205,15 @@ def _title_value(sheet: SheetLike, header_row: int, label: str) -> tuple[Any, in
 
 def find_period(sheet: SheetLike, header_row: int, cols: Columns, file: Path | str) -> date:
     """The month of the sheet: ``Period:`` in the title block, else the first data row's
-    ``Year`` and ``Period`` columns."""
+    ``Year`` and ``Period`` columns; it must lie in the window every loader accepts
+    (:mod:`lsr.data.periods`)."""
+    period, row = _find_period(sheet, header_row, cols, file)
+    return check_month(period, file=file, sheet=sheet.name, row=row, field="Period")
+
+
+def _find_period(
+    sheet: SheetLike, header_row: int, cols: Columns, file: Path | str
+) -> tuple[date, int | None]:
     found = _title_value(sheet, header_row, "period")
     if found is not None:
         value, row = found
@@ -212,19 +221,19 @@ def find_period(sheet: SheetLike, header_row: int, cols: Columns, file: Path | s
         if period is None:
             raise LoadError(
                 file,
-                f"cannot read the period {text(value)!r} (expected a month and year such as "
-                "'April 2012')",
+                f"cannot read the period {quote(text(value))} (expected a month and year such "
+                "as 'April 2012')",
                 sheet=sheet.name,
                 row=row,
                 field="Period",
             )
-        return period
+        return period, row
     if cols.year is not None and cols.period is not None:
         for r in range(header_row + 1, min(sheet.nrows, header_row + 6)):
             month = _month_index(cell(sheet, r, cols.period))
             start = _fiscal_start(cell(sheet, r, cols.year))
-            if month is not None and start is not None:
-                return date(start if month >= 4 else start + 1, month, 1)
+            if month is not None and start is not None and start >= 1:
+                return date(start if month >= 4 else start + 1, month, 1), r + 1
     raise LoadError(
         file,
         "no 'Period:' above the header and no Year and Period columns to tell the month",

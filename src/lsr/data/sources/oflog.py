@@ -39,8 +39,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lsr.data.errors import LoadError
-from lsr.data.loading import LoadSummary, check_area_code, format_number
+from lsr.data.errors import LoadError, quote, quote_list
+from lsr.data.loading import (
+    MAX_SOURCE_FILE_BYTES,
+    LoadSummary,
+    check_area_code,
+    check_file_size,
+    format_number,
+)
 from lsr.data.measures import (
     ROW_COLUMNS,
     TABLE,
@@ -53,6 +59,7 @@ from lsr.data.measures import (
     read_csv_cells,
 )
 from lsr.data.measures import SCHEMA as MEASURES_SCHEMA
+from lsr.data.periods import check_year
 from lsr.data.sources import SourceInfo
 
 __all__ = ["KIND", "METRICS", "SCHEMA", "SOURCE", "code_for_measure", "load_oflog", "read_oflog"]
@@ -130,10 +137,13 @@ def _year(text: str, *, file: Path, row: int) -> str:
     if m:
         start, end = int(m.group(1)), int(m.group(2))
         if (start + 1) % 100 == end and 2000 <= start < 2100:
+            check_year(
+                start, file=file, row=row, field="Financial year", what="financial year starting"
+            )
             return f"{start}-{end:02d}"
     raise LoadError(
         file,
-        f"{text!r} is not a financial year (expected e.g. 2016-17)",
+        f"{quote(text)} is not a financial year (expected e.g. 2016-17)",
         row=row,
         field="Financial year",
     )
@@ -210,6 +220,7 @@ def read_oflog(path: str | PathLike[str]) -> MeasureFile:
     file = Path(path)
     if not file.exists():
         raise LoadError(file, "file not found")
+    check_file_size(file, MAX_SOURCE_FILE_BYTES, what="Oflog file")
     frame = read_csv_cells(file)
     keys = [header_key(c) for c in frame.columns]
     cols: dict[str, int] = {}
@@ -220,8 +231,7 @@ def read_oflog(path: str | PathLike[str]) -> MeasureFile:
         elif name in _COLUMNS:
             raise LoadError(
                 file,
-                f"missing column {name!r} for Oflog metrics; found: "
-                f"{', '.join(frame.columns) or '(none)'}",
+                f"missing column {name!r} for Oflog metrics; found: {quote_list(frame.columns)}",
                 row=1,
                 field=name,
             )

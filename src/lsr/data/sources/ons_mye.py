@@ -47,8 +47,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from lsr.data.errors import LoadError
-from lsr.data.loading import LoadSummary, load_files
+from lsr.data.errors import LoadError, quote_list
+from lsr.data.loading import MAX_SOURCE_FILE_BYTES, LoadSummary, check_file_size, load_files
 from lsr.data.population_table import (
     AGE_BANDS,
     FRAME_COLUMNS,
@@ -152,7 +152,7 @@ def _persons_sheet(file: Path | str, names: Sequence[str]) -> str:
         raise LoadError(
             file,
             "no sheet of persons by single year of age (such as 'MYE2 - Persons', 'MYE2 - All' "
-            f"or 'Persons UK'); found: {', '.join(names) or '(none)'}",
+            f"or 'Persons UK'); found: {quote_list(names)}",
             sheet="MYE2 - Persons",
         )
     preferred = [n for n in found if _sheet_key(n).startswith("mye2")]
@@ -299,6 +299,7 @@ def workbook_grids(path: str | PathLike[str]) -> dict[str, Grid]:
     path = Path(path)
     if not path.exists():
         raise LoadError(path, "file not found")
+    check_file_size(path, MAX_SOURCE_FILE_BYTES, what="population workbook")
     try:
         return _read_grids(path, _select(path))
     except LoadError:

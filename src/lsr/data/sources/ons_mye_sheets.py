@@ -20,6 +20,7 @@ from typing import Any
 
 from lsr.data.errors import LoadError
 from lsr.data.loading import format_number, is_missing, parse_number
+from lsr.data.periods import check_year
 
 ENGLAND = "E92000001"
 UPPER_TIER = ("E06", "E08", "E09", "E10")
@@ -206,12 +207,9 @@ def _find_year(grid: Grid, header_row: int, file: Path | str) -> int:
             row=1,
             field="title",
         )
-    year = years.pop()
-    if not 1971 <= year <= 2100:
-        raise LoadError(
-            file, f"mid-{year} is not a plausible year", sheet=grid.name, row=1, field="title"
-        )
-    return year
+    return check_year(
+        years.pop(), file=file, sheet=grid.name, row=1, field="title", what="mid-year estimate year"
+    )
 
 
 def _age_columns(
@@ -423,6 +421,15 @@ def parse_machine_readable_sheet(file: Path | str, grid: Grid) -> dict[int, MyeT
         for c, v in enumerate(header)
         if (m := _POPULATION_YEAR_RE.match(_key(v))) is not None
     }
+    for year, c in year_cols.items():
+        check_year(
+            year,
+            file=file,
+            sheet=grid.name,
+            row=header_row + 1,
+            field=_text(header[c]),
+            what="mid-year estimate year",
+        )
     if not year_cols:
         raise LoadError(
             file,

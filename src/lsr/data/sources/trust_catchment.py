@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from lsr.data.errors import LoadError
+from lsr.data.errors import LoadError, quote_list
 from lsr.data.loading import (
     LoadSummary,
     check_area_code,
@@ -112,7 +112,7 @@ def _pick(path: Path, columns: list[str]) -> dict[str, str]:
             raise LoadError(
                 path,
                 f"missing column {spellings[0]!r}{also}: is this the trust catchment table "
-                f"(trust_code, geo_code, p_trust, p_geo)? Found: {', '.join(columns) or '(none)'}",
+                f"(trust_code, geo_code, p_trust, p_geo)? Found: {quote_list(columns)}",
                 row=1,
                 field=spellings[0],
             )

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from lsr.web.plan import audit, models
+from lsr.web.plan.forms import CleanTextMixin
 
 DETAIL = "in the admin"
 
@@ -33,7 +34,15 @@ def _with_m2m(instance: db_models.Model) -> dict[str, Any] | None:
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Audits additions, changes (fields and many-to-many) and deletions made in the admin."""
+    """Audits additions, changes (fields and many-to-many) and deletions made in the admin.
+    Its forms follow the text rules of the application's forms (``forms.CleanTextMixin``:
+    control characters refused, naming the field), users' and groups' forms included."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (CleanTextMixin, form), {})
 
     def changeform_view(
         self,

@@ -6,8 +6,10 @@ the regulator's published progress report for Oxfordshire (January 2019). The pu
 does not list the system's actual actions, so the action plan here is a set of plausible
 **example actions**, marked as such wherever they are shown (``Review.actions_are_examples``).
 
-Demo users (created only by :func:`seed_demo`, i.e. by ``lsr serve`` on an empty database):
-see :data:`DEMO_USERS`; every demo password is ``<username>-demo-2019``.
+Demo users (created only by :func:`seed_demo`: ``lsr serve --demo`` on an empty database, on a
+loopback address only, or the test fixtures): see :data:`DEMO_USERS`; every demo password is
+``<username>-demo-2019``, published in the documentation, so :func:`published_logins` tells
+``lsr serve`` which accounts still have one (it refuses to serve them beyond this machine).
 """
 
 from __future__ import annotations
@@ -418,4 +420,12 @@ def create_demo_users(review: Review, orgs: dict[str, Organisation]) -> list[Any
 
 
 def is_empty() -> bool:
-    return not Review.objects.exists()
+    """No review and no user: nothing but what a first ``migrate`` creates."""
+    return not Review.objects.exists() and not get_user_model().objects.exists()
+
+
+def published_logins() -> list[str]:
+    """The demo usernames that exist, are active and still have their published password."""
+    names = [username for username, *_ in DEMO_USERS]
+    users = get_user_model().objects.filter(username__in=names, is_active=True)
+    return sorted(u.username for u in users if u.check_password(demo_password(u.username)))

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from lsr.core.indicators import INDICATORS
+from lsr.web.plan import excel_format, text_rules
 from lsr.web.plan.models import (
     Action,
     AreaForImprovement,
@@ -61,7 +62,31 @@ class Select(forms.Select):
         return mark_safe("".join(parts))
 
 
-class ActionForm(forms.ModelForm):
+class CleanTextMixin:
+    """Every text a form takes in follows :mod:`lsr.web.plan.text_rules`: a textarea's line
+    breaks become newlines; a control character (a line break or tab outside a textarea) is
+    refused with an error on that field, naming the character and where it is. Applies to
+    every text value the form cleaned, whatever its field (passwords aside), so a field added
+    later is covered too; the Django admin's forms get it as well (``admin.py``)."""
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean()  # type: ignore[misc]
+        for name, value in list(data.items()):
+            if not isinstance(value, str) or name not in self.fields:  # type: ignore[attr-defined]
+                continue
+            widget = self.fields[name].widget  # type: ignore[attr-defined]
+            if isinstance(widget, forms.PasswordInput):
+                continue
+            multiline = isinstance(widget, forms.Textarea)
+            if multiline:
+                value = data[name] = text_rules.normalise_newlines(value)
+            reason = text_rules.problem(value, multiline=multiline)
+            if reason is not None:
+                self.add_error(name, f"The text {reason}.")  # type: ignore[attr-defined]
+        return data
+
+
+class ActionForm(CleanTextMixin, forms.ModelForm):
     indicators = forms.MultipleChoiceField(
         label="Linked indicators",
         choices=INDICATOR_CHOICES,
@@ -121,7 +146,7 @@ class ActionForm(forms.ModelForm):
         return data
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Milestone
         fields: ClassVar[list[str]] = ["date", "text", "done"]
@@ -133,7 +158,7 @@ class MilestoneForm(forms.ModelForm):
         labels: ClassVar[dict[str, str]] = {"text": "Milestone", "done": "Done"}
 
 
-class EvidenceForm(forms.ModelForm):
+class EvidenceForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Evidence
         fields: ClassVar[list[str]] = ["note", "file"]
@@ -178,7 +203,7 @@ class EvidenceForm(forms.ModelForm):
         return data
 
 
-class FindingForm(forms.ModelForm):
+class FindingForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Finding
         fields: ClassVar[list[str]] = [
@@ -197,7 +222,7 @@ class FindingForm(forms.ModelForm):
         }
 
 
-class AreaForm(forms.ModelForm):
+class AreaForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = AreaForImprovement
         fields: ClassVar[list[str]] = ["priority_group", "text", "order"]
@@ -238,8 +263,40 @@ class BoardFilterForm(forms.Form):
         self.fields["theme"].queryset = Theme.objects.filter(review=review)  # type: ignore[attr-defined]
 
 
+class MilestoneDoneForm(forms.Form):
+    """Mark a milestone done or not done: the request says the state it wants and the version
+    of the milestone it saw (never "toggle"), so two people pressing the same button agree."""
+
+    done = forms.TypedChoiceField(
+        choices=[("true", "Done"), ("false", "Not done")],
+        coerce=lambda v: v == "true",
+        error_messages={"required": "Say whether the milestone is done (reload the page)."},
+    )
+    version = forms.IntegerField(
+        min_value=1,
+        error_messages={"required": "The version of the milestone is missing (reload the page)."},
+    )
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Action plan workbook (.xlsx)",
         widget=forms.ClearableFileInput(attrs={"class": "nhsuk-file-upload", "accept": ".xlsx"}),
     )
+
+    #: The import's limits, for the page to state them.
+    limits: ClassVar[dict[str, str]] = {
+        "file_mb": f"{excel_format.MAX_FILE_BYTES // 1_000_000}",
+        "unzipped_mb": f"{excel_format.MAX_UNZIPPED_BYTES // 1_000_000}",
+        "rows": f"{excel_format.MAX_ROWS:,}",
+        "columns": f"{excel_format.MAX_COLUMNS}",
+    }
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > excel_format.MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The workbook is {upload.size / 1e6:.1f} MB; the most an import takes is "
+                f"{excel_format.MAX_FILE_BYTES // 1_000_000} MB"
+            )
+        return upload

@@ -3,10 +3,17 @@
 Computed from the DuckDB store (``settings.LSR_DB``, default: the embedded store) with the same
 functions as ``lsr profile``; the national table is computed once per process and each area's
 rendered context (summary table, charts, sentences) is cached.
+
+The store is read through brief read-only connections (:func:`read_store`), so that ``lsr``
+commands can write to it while the server runs. While another process holds it read-write (a
+load's or a sweep's short write transaction), a read waits up to :func:`store_wait` seconds and
+then raises :class:`~lsr.data.store.StoreBusy`, which the views turn into a "busy, try again in
+a moment" page (:mod:`lsr.web.plan.store_busy`); nothing is cached from a failed read.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +28,10 @@ from lsr.data.evidence import EvidenceInputs, with_evidence
 _lock = threading.Lock()
 
 
+#: Seconds a page waits for a store another process is writing to (``$LSR_WEB_STORE_WAIT``).
+DEFAULT_STORE_WAIT = 5.0
+
+
 def store_path() -> Path:
     from lsr.data.store import default_db_path
 
@@ -28,18 +39,34 @@ def store_path() -> Path:
     return Path(configured) if configured else default_db_path()
 
 
+def store_wait() -> float:
+    """Seconds a request waits for the store while another process writes to it:
+    ``$LSR_WEB_STORE_WAIT`` or :data:`DEFAULT_STORE_WAIT` (a bad value gives the default)."""
+    try:
+        value = float(os.environ.get("LSR_WEB_STORE_WAIT", DEFAULT_STORE_WAIT))
+    except ValueError:
+        return DEFAULT_STORE_WAIT
+    return min(max(value, 0.0), 60.0)
+
+
+def read_store(path: Path) -> Any:
+    """A read-only connection to the store (built first if missing: one process builds, the
+    others wait), waiting :func:`store_wait` seconds for a writer; close it soon."""
+    from lsr.data.default import ensure_default_store
+    from lsr.data.store import connect
+
+    if not path.exists():
+        ensure_default_store(path, wait=store_wait())
+    return connect(path, read_only=True, wait=store_wait())
+
+
 @lru_cache(maxsize=4)
 def _national(
     path: str,
 ) -> tuple[ProfileTable, dict[str, str], dict[str, list[str]], str, EvidenceInputs]:
     from lsr.data import queries
-    from lsr.data.default import ensure_default_store
-    from lsr.data.store import connect
 
-    p = Path(path)
-    if not p.exists():
-        ensure_default_store(p)
-    con = connect(p, read_only=True)
+    con = read_store(Path(path))
     try:
         counts = queries.indicator_counts(con)
         groups, method = queries.comparator_groups(con)
@@ -53,13 +80,11 @@ def _national(
 
 @lru_cache(maxsize=64)
 def _profile(path: str, area_code: str) -> AreaProfile:
-    from lsr.data.store import connect
-
     table, names, groups, method, inputs = _national(path)
     if area_code not in names:
         raise LookupError(f"area {area_code} is not in the store {path}")
     profile = area_profile(table, area_code, names, groups, method)
-    con = connect(Path(path), read_only=True)  # briefly: per-area lookups of the evidence
+    con = read_store(Path(path))  # briefly: per-area lookups of the evidence
     try:
         return with_evidence(profile, con, inputs.using(con))
     finally:

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from lsr.web.plan.text_rules import MULTI_LINE, SINGLE_LINE
+
 
 class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", "Administrator"
@@ -28,8 +30,8 @@ class Role(models.TextChoices):
 
 
 class Organisation(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    short_name = models.CharField(max_length=40, blank=True)
+    name = models.CharField(max_length=200, unique=True, validators=SINGLE_LINE)
+    short_name = models.CharField(max_length=40, blank=True, validators=SINGLE_LINE)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]
@@ -56,14 +58,16 @@ class DataRevision(models.Model):
 class Review(models.Model):
     """A local system review of one area, and its progress review."""
 
-    area_code = models.CharField(max_length=9)
-    area_name = models.CharField(max_length=200)
-    board = models.CharField(max_length=200, default="Health and Wellbeing Board")
+    area_code = models.CharField(max_length=9, validators=SINGLE_LINE)
+    area_name = models.CharField(max_length=200, validators=SINGLE_LINE)
+    board = models.CharField(
+        max_length=200, default="Health and Wellbeing Board", validators=SINGLE_LINE
+    )
     review_start = models.DateField()
     review_end = models.DateField()
     progress_review_start = models.DateField(null=True, blank=True)
     progress_review_end = models.DateField(null=True, blank=True)
-    introduction = models.TextField(blank=True)
+    introduction = models.TextField(blank=True, validators=MULTI_LINE)
     actions_are_examples = models.BooleanField(
         default=False, help_text="The actions are example actions (demonstration data)."
     )
@@ -100,7 +104,7 @@ class PriorityGroup(models.TextChoices):
 class AreaForImprovement(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="areas")
     priority_group = models.CharField(max_length=20, choices=PriorityGroup.choices)
-    text = models.TextField()
+    text = models.TextField(validators=MULTI_LINE)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -126,7 +130,7 @@ THEMES: tuple[str, ...] = (
 
 class Theme(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="themes")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=SINGLE_LINE)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -172,8 +176,8 @@ def rag_for(status: str, due: dt.date | None, today: dt.date) -> Rag:
 
 class Action(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="actions")
-    reference = models.CharField(max_length=20, blank=True)
-    what = models.TextField("What will be done")
+    reference = models.CharField(max_length=20, blank=True, validators=SINGLE_LINE)
+    what = models.TextField("What will be done", validators=MULTI_LINE)
     area = models.ForeignKey(
         AreaForImprovement,
         null=True,
@@ -186,11 +190,13 @@ class Action(models.Model):
     owner_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="actions"
     )
-    owner_person = models.CharField("Owner (person)", max_length=200, blank=True)
+    owner_person = models.CharField(
+        "Owner (person)", max_length=200, blank=True, validators=SINGLE_LINE
+    )
     start = models.DateField(null=True, blank=True)
     due = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
-    evidence_notes = models.TextField(blank=True)
+    evidence_notes = models.TextField(blank=True, validators=MULTI_LINE)
     indicators = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -219,8 +225,10 @@ class Action(models.Model):
 class Milestone(models.Model):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
     date = models.DateField()
-    text = models.CharField(max_length=500)
+    text = models.CharField(max_length=500, validators=SINGLE_LINE)
     done = models.BooleanField(default=False)
+    #: Increased by every change; a request to change a milestone says the version it saw.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["date", "id"]
@@ -234,7 +242,7 @@ class StatusChange(models.Model):
     at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=20, choices=Status.choices)
     previous_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=MULTI_LINE)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -249,9 +257,9 @@ def evidence_path(instance: Evidence, filename: str) -> str:
 
 class Evidence(models.Model):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="evidence")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=MULTI_LINE)
     file = models.FileField(upload_to=evidence_path, blank=True)
-    original_name = models.CharField(max_length=255, blank=True)
+    original_name = models.CharField(max_length=255, blank=True, validators=SINGLE_LINE)
     content_type = models.CharField(max_length=120, blank=True)
     size = models.PositiveIntegerField(default=0)
     uploaded_at = models.DateTimeField(default=timezone.now)
@@ -271,11 +279,15 @@ class Finding(models.Model):
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
     theme = models.OneToOneField(Theme, on_delete=models.CASCADE, related_name="finding")
-    improved = models.TextField("What improved", blank=True)
-    still_to_improve = models.TextField("What still needs to improve", blank=True)
-    future_focus = models.TextField("Areas for future focus", blank=True)
-    reflections = models.TextField("Reflections of system leaders", blank=True)
-    consulted = models.TextField("People and sources consulted", blank=True)
+    improved = models.TextField("What improved", blank=True, validators=MULTI_LINE)
+    still_to_improve = models.TextField(
+        "What still needs to improve", blank=True, validators=MULTI_LINE
+    )
+    future_focus = models.TextField("Areas for future focus", blank=True, validators=MULTI_LINE)
+    reflections = models.TextField(
+        "Reflections of system leaders", blank=True, validators=MULTI_LINE
+    )
+    consulted = models.TextField("People and sources consulted", blank=True, validators=MULTI_LINE)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["theme__order"]
@@ -300,7 +312,8 @@ class PublishedReport(models.Model):
 
 
 class AuditQuerySet(models.QuerySet):
-    """Bulk update and delete are refused too."""
+    """Bulk update and delete are refused too, and so is bulk create (rows are chained one at
+    a time by ``AuditEvent.save``)."""
 
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("audit events cannot be changed")
@@ -308,10 +321,14 @@ class AuditQuerySet(models.QuerySet):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("audit events cannot be deleted")
 
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("audit events are appended one at a time (hash chain)")
+
 
 class AuditEvent(models.Model):
     """One entry of the append-only audit trail. Refuses update and delete (here, in the admin
-    and, by triggers created in migration 0002, in the database itself)."""
+    and, by triggers of migrations 0002 and 0005, in the database itself). Each row is chained
+    to the previous one by ``hash`` when it is saved (``lsr.web.plan.audit_chain``)."""
 
     class Kind(models.TextChoices):
         CREATE = "create", "Created"
@@ -323,6 +340,7 @@ class AuditEvent(models.Model):
         DENIED = "denied", "Access refused"
         PUBLISH = "publish", "Published report"
         IMPORT = "import", "Imported action plan"
+        LOCKOUT = "lockout", "Locked out"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -341,6 +359,10 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     detail = models.TextField(blank=True)
+    # The hash chain (audit_chain): position, the previous row's hash, this row's hash.
+    seq = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -354,7 +376,9 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise PermissionError("audit events cannot be changed")
-        super().save(*args, **kwargs)
+        from lsr.web.plan.audit_chain import seal
+
+        seal(self, lambda: super(AuditEvent, self).save(*args, **kwargs), kwargs.get("using"))
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("audit events cannot be deleted")

@@ -9,6 +9,12 @@ command line and the simulation report show.
 
 The store keeps the results but not the unit costs; those (with their sources) are read from the
 run's scenario file when it is still there.
+
+Each read opens the store read-only and closes it at once (:func:`lsr.web.plan.indicators.
+read_store`), so ``lsr sweep`` and ``lsr simulate`` can store results while the server runs.
+A store another process is writing to raises :class:`~lsr.data.store.StoreBusy` after a short
+wait (a 503 "busy" page, never "no results"); a store that exists but cannot be read raises
+:class:`SimulationsUnavailable` with the reason.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from typing import Any, cast
 import duckdb
 import pandas as pd
 
+from lsr.data.store_sharing import file_version
 from lsr.flow.scenario import BASE_NAME
 
 __all__ = [
     "NO_AREA_LABEL",
     "RunSummary",
     "SimulationsUnavailable",
+    "StoreUnreadable",
     "StoredRun",
     "list_runs",
     "load_run",
@@ -44,6 +52,11 @@ _lock = threading.Lock()
 
 class SimulationsUnavailable(Exception):
     """The store has no simulation results to show (missing file or tables, or no rows)."""
+
+
+class StoreUnreadable(SimulationsUnavailable):
+    """The store exists but cannot be read (not a DuckDB file, damaged...): results may exist,
+    so the page says why it cannot show them rather than "no results yet"."""
 
 
 @dataclass(frozen=True)
@@ -94,12 +107,15 @@ class StoredRun:
 
 @contextmanager
 def _read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    from lsr.data.store import connect
+    from lsr.web.plan.indicators import store_wait
+
     if not path.exists():
         raise SimulationsUnavailable(f"the store {path} does not exist")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:  # e.g. locked by a writer in another process
-        raise SimulationsUnavailable(f"the store {path} could not be opened: {exc}") from exc
+    try:  # a lock held by a writer is waited for, then StoreBusy (not caught here)
+        con = connect(path, read_only=True, wait=store_wait())
+    except duckdb.Error as exc:  # not a DuckDB file, unreadable...
+        raise StoreUnreadable(f"the store {path} could not be read: {exc}") from exc
     try:
         yield con
     finally:
@@ -118,7 +134,20 @@ def _has_flow_tables(con: duckdb.DuckDBPyConnection) -> bool:
 
 def list_runs(path: Path, area_code: str) -> list[RunSummary]:
     """The runs for ``area_code`` and the runs with no area, newest first. Raises
-    :class:`SimulationsUnavailable` when the store or its flow tables do not exist."""
+    :class:`SimulationsUnavailable` when the store or its flow tables do not exist.
+
+    Cached per version of the store file (:func:`lsr.data.store_sharing.file_version`, read
+    before the runs): the store is opened only after a process has written to it, so that many
+    users on this page do not keep a sweep or a load from storing its results."""
+    return list(_cached_runs(str(path), file_version(path), area_code))
+
+
+@lru_cache(maxsize=32)
+def _cached_runs(path: str, version: Any, area_code: str) -> tuple[RunSummary, ...]:
+    return tuple(_read_runs(Path(path), area_code))
+
+
+def _read_runs(path: Path, area_code: str) -> list[RunSummary]:
     with _read_only(path) as con:
         if not _has_flow_tables(con):
             raise SimulationsUnavailable(f"the store {path} has no flow_runs table")
@@ -214,15 +243,8 @@ def load_run(path: Path, run_id: str, area_code: str) -> StoredRun | None:
     return stored
 
 
-def _mtime(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
-
-
 @lru_cache(maxsize=16)
-def _cached_context(path: str, mtime: int, run_id: str, area_code: str) -> dict[str, Any] | None:
+def _cached_context(path: str, version: Any, run_id: str, area_code: str) -> dict[str, Any] | None:
     from lsr.report import simulation as sim
 
     stored = load_run(Path(path), run_id, area_code)
@@ -256,8 +278,9 @@ def run_context(path: Path, run_id: str, area_code: str) -> dict[str, Any] | Non
     """Everything the run page shows (cached per store file version and run; runs are written
     once, in one transaction, and never changed)."""
     with _lock:
-        return _cached_context(str(path), _mtime(path), run_id, area_code)
+        return _cached_context(str(path), file_version(path), run_id, area_code)
 
 
 def clear_cache() -> None:
     _cached_context.cache_clear()
+    _cached_runs.cache_clear()

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,8 +26,14 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lsr.core.indicators import get_indicator
-from lsr.web.plan import audit, page_cache, permissions
-from lsr.web.plan.forms import ActionForm, BoardFilterForm, EvidenceForm, MilestoneForm
+from lsr.web.plan import audit, page_cache, permissions, text_rules
+from lsr.web.plan.forms import (
+    ActionForm,
+    BoardFilterForm,
+    EvidenceForm,
+    MilestoneDoneForm,
+    MilestoneForm,
+)
 from lsr.web.plan.models import (
     Action,
     AuditEvent,
@@ -215,9 +221,10 @@ def _display(action: Action) -> list[tuple[str, str]]:
     return rows
 
 
-@login_required
-def detail(request: HttpRequest, action_id: int) -> HttpResponse:
-    action = _action(request, action_id)
+def _detail_page(
+    request: HttpRequest, action: Action, *, status: int = 200, problem: str = ""
+) -> HttpResponse:
+    """The action's page; ``problem`` (with a 4xx ``status``) is shown as an error summary."""
     history = AuditEvent.objects.filter(
         Q(model="Action", object_id=str(action.pk))
         | Q(model__in=["Milestone", "Evidence"], after__action=action.pk)
@@ -241,7 +248,31 @@ def detail(request: HttpRequest, action_id: int) -> HttpResponse:
             "evidence_form": EvidenceForm() if can_edit else None,
             "max_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
             "allowed_types": ", ".join(sorted(settings.EVIDENCE_ALLOWED_TYPES)),
+            "problem": problem,
         },
+        status=status,
+    )
+
+
+@login_required
+def detail(request: HttpRequest, action_id: int) -> HttpResponse:
+    return _detail_page(request, _action(request, action_id))
+
+
+def _form_errors(form: Any) -> str:
+    """A form's errors as one line, each naming its field."""
+    parts: list[str] = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.extend(f"{label}: {e}" if label else str(e) for e in errors)
+    return "; ".join(parts)
+
+
+def _touch(action_id: int, user: Any) -> None:
+    """A change to an action's milestones is a change to the action: its version moves (so an
+    Excel import prepared before it is refused instead of undoing it)."""
+    Action.objects.filter(pk=action_id).update(
+        version=F("version") + 1, updated_by=user, updated_at=timezone.now()
     )
 
 
@@ -393,29 +424,72 @@ def milestone_add(request: HttpRequest, action_id: int) -> HttpResponse:
     form = MilestoneForm(request.POST)
     if form.is_valid():
         with transaction.atomic():
+            # Lock order everywhere: the action, then its milestones.
+            Action.objects.select_for_update(no_key=True).filter(pk=action.pk).first()
             milestone = form.save(commit=False)
             milestone.action = action
             milestone.save()
+            _touch(action.pk, request.user)
             audit.created(request.user, milestone)
         messages.success(request, "Milestone added.")
     else:
-        messages.error(request, "The milestone was not added: give a date and a description.")
+        messages.error(request, f"The milestone was not added: {_form_errors(form)}")
     return redirect("action_detail", action_id=action.pk)
+
+
+def _milestone_changed(milestone: Milestone) -> str:
+    """``by lead at 14:03``, from the audit trail, for a conflict message."""
+    last = AuditEvent.objects.filter(model="Milestone", object_id=str(milestone.pk)).first()
+    if last is None:
+        return ""
+    when = timezone.localtime(last.at).strftime("%H:%M")
+    return f" by {last.actor_username or 'another user'} at {when}"
 
 
 @login_required
 @require_POST
-def milestone_toggle(request: HttpRequest, milestone_id: int) -> HttpResponse:
+def milestone_set_done(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    """Mark a milestone done or not done. The request says the state it wants and the version
+    it saw, never "toggle": two people marking it done leave it done, and a request made from
+    a page older than the milestone's last change is refused with the current state."""
     milestone = get_object_or_404(
         Milestone.objects.select_related("action__review"), pk=milestone_id
     )
-    permissions.require_edit_action(request.user, milestone.action)
+    action = milestone.action
+    permissions.require_edit_action(request.user, action)
+    form = MilestoneDoneForm(request.POST)
+    if not form.is_valid():
+        problem = f"The milestone was not changed: {_form_errors(form)}"
+        return _detail_page(request, action, status=400, problem=problem)
+    want, seen = form.cleaned_data["done"], form.cleaned_data["version"]
+    saved = False
     with transaction.atomic():
-        before = audit.snapshot(milestone)
-        milestone.done = not milestone.done
-        milestone.save()
-        audit.updated(request.user, milestone, before)
-    return redirect("action_detail", action_id=milestone.action_id)
+        Action.objects.select_for_update(no_key=True).filter(pk=action.pk).first()
+        current = Milestone.objects.select_for_update(no_key=True).filter(pk=milestone.pk).first()
+        if current is not None and current.version == seen:
+            before = audit.snapshot(current)
+            current.done = want
+            current.version += 1
+            current.save()
+            _touch(action.pk, request.user)
+            audit.updated(request.user, current, before)
+            saved = True
+    if current is None:
+        problem = (
+            f"The milestone “{milestone.text}” was deleted since you opened this page "
+            "(an import may have replaced the milestones); nothing was changed."
+        )
+        return _detail_page(request, action, status=409, problem=problem)
+    if not saved:
+        state = "done" if current.done else "not done"
+        problem = (
+            f"The milestone “{current.text}” was changed{_milestone_changed(current)} since "
+            f"you opened this page; it is now marked as {state}. Your change was not saved: "
+            "check it and try again."
+        )
+        return _detail_page(request, action, status=409, problem=problem)
+    messages.success(request, f"Milestone marked as {'done' if want else 'not done'}.")
+    return redirect("action_detail", action_id=action.pk)
 
 
 @login_required
@@ -425,9 +499,7 @@ def evidence_add(request: HttpRequest, action_id: int) -> HttpResponse:
     permissions.require_edit_action(request.user, action)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"The evidence was not added: {error}")
+        messages.error(request, f"The evidence was not added: {_form_errors(form)}")
         return redirect("action_detail", action_id=action.pk)
     with transaction.atomic():
         evidence = form.save(commit=False)
@@ -435,7 +507,9 @@ def evidence_add(request: HttpRequest, action_id: int) -> HttpResponse:
         evidence.uploaded_by = request.user
         upload = form.cleaned_data.get("file")
         if upload:
-            evidence.original_name = upload.name[:255]
+            # A file name is text like any other: control characters removed at input.
+            name = text_rules.clean_for_export(upload.name, multiline=False)
+            evidence.original_name = name[:255]
             evidence.size = upload.size
             evidence.content_type = settings.EVIDENCE_ALLOWED_TYPES[
                 "." + upload.name.rsplit(".", 1)[-1].lower()

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from lsr.web.plan import page_cache, permissions
 from lsr.web.plan.indicators import indicator_section_html
 from lsr.web.plan.models import Action, Review, rag_for
+from lsr.web.plan.store_busy import store_busy_page
 
 
 @login_required
@@ -27,6 +28,7 @@ def review_for(request: HttpRequest, review_id: int) -> Review:
 
 
 @login_required
+@store_busy_page
 def overview(request: HttpRequest, review_id: int) -> HttpResponse:
     rev = page_cache.revision()  # first: see lsr.web.plan.page_cache
     review = review_for(request, review_id)

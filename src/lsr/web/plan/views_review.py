@@ -15,6 +15,7 @@ from lsr.web.plan import audit, excel, permissions
 from lsr.web.plan.forms import AreaForm, FindingForm, ImportForm
 from lsr.web.plan.models import AreaForImprovement, AuditEvent, Finding, PublishedReport, Theme
 from lsr.web.plan.report import render_report_html, render_report_pdf, report_context
+from lsr.web.plan.store_busy import store_busy_page
 from lsr.web.plan.views_overview import review_for
 
 
@@ -87,6 +88,7 @@ def area_edit(request: HttpRequest, review_id: int, area_id: int | None = None) 
 
 
 @login_required
+@store_busy_page
 def report_page(request: HttpRequest, review_id: int) -> HttpResponse:
     review = review_for(request, review_id)
     context = report_context(review, charts=False)
@@ -96,6 +98,7 @@ def report_page(request: HttpRequest, review_id: int) -> HttpResponse:
 
 
 @login_required
+@store_busy_page
 def report_download(request: HttpRequest, review_id: int, fmt: str) -> HttpResponse:
     """The current report, generated now from the database."""
     review = review_for(request, review_id)
@@ -113,6 +116,7 @@ def report_download(request: HttpRequest, review_id: int, fmt: str) -> HttpRespo
 
 @login_required
 @require_POST
+@store_busy_page
 def publish(request: HttpRequest, review_id: int) -> HttpResponse:
     review = review_for(request, review_id)
     permissions.require_publish(request.user, review)

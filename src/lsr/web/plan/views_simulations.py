@@ -8,25 +8,30 @@ from django.shortcuts import render
 
 from lsr.web.plan import simulations
 from lsr.web.plan.indicators import store_path
+from lsr.web.plan.store_busy import store_busy_page
 from lsr.web.plan.views_overview import review_for
 
 
 @login_required
+@store_busy_page
 def simulation_list(request: HttpRequest, review_id: int) -> HttpResponse:
     review = review_for(request, review_id)
+    unreadable = ""
     try:
         runs = simulations.list_runs(store_path(), review.area_code)
-        unavailable = ""
-    except simulations.SimulationsUnavailable as exc:
-        runs, unavailable = [], str(exc)
+    except simulations.StoreUnreadable as exc:
+        runs, unreadable = [], str(exc)
+    except simulations.SimulationsUnavailable:  # no store or no flow tables: no results yet
+        runs = []
     return render(
         request,
         "plan/simulations.html",
-        {"review": review, "runs": runs, "unavailable": unavailable},
+        {"review": review, "runs": runs, "unreadable": unreadable},
     )
 
 
 @login_required
+@store_busy_page
 def simulation_detail(request: HttpRequest, review_id: int, run_id: str) -> HttpResponse:
     review = review_for(request, review_id)
     try:
