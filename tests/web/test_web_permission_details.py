@@ -145,7 +145,9 @@ def test_a_refused_page_is_recorded_with_its_reason(world: dict[str, Any]) -> No
     action = world["action"]
     assert client.get(f"/actions/{action.pk}/edit/").status_code == 403
     event = AuditEvent.objects.filter(kind=AuditEvent.Kind.DENIED).latest("pk")
-    assert event.detail == f"GET /actions/{action.pk}/edit/: may not change action {action.pk}"
+    assert event.detail == (
+        f"GET /actions/{action.pk}/edit/: may not change action {action.pk} (from 127.0.0.1)"
+    )
 
 
 def test_membership_is_read_once_per_user_object(
