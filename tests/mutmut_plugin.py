@@ -18,8 +18,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,8 @@ import pytest
 
 #: The store built once for a mutation run (``mutants/`` is the run's working folder).
 CACHE = Path(__file__).resolve().parent.parent / ".mutmut-store" / "lsr.duckdb"
+#: The web test database kept between the sessions of a mutation run.
+TEST_DB = CACHE.parent / "web-test.sqlite3"
 #: Mutants of this module change the store itself: no copy for them.
 BUILDS_THE_STORE = "lsr.core.comparators."
 #: Test files that run only for the mutants of their own module.
@@ -64,6 +68,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if not getattr(default.ensure_default_store, "_mutmut_cached", False):
         default.ensure_default_store = _cached(default.ensure_default_store)
+    if _mutant() not in _PHASES:
+        config.option.reuse_db = True
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In a mutant's session with web tests (Django set up by tests/web/conftest.py) on SQLite,
+    the test database is the file :data:`TEST_DB`, migrated by the first session only."""
+    if _mutant() in _PHASES or "django" not in sys.modules:
+        return
+    from django.conf import settings
+    from django.db import connections
+
+    if not settings.configured or connections["default"].vendor != "sqlite":
+        return
+    TEST_DB.parent.mkdir(parents=True, exist_ok=True)
+    for db in (settings.DATABASES["default"], connections["default"].settings_dict):
+        db.setdefault("TEST", {})["NAME"] = str(TEST_DB)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -76,4 +97,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (dropped if owner is not None and not mutant.startswith(owner) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    durations = _recorded_durations()
+    items[:] = sorted(kept, key=lambda item: durations.get(item.nodeid, 0.0))
+
+
+def _recorded_durations() -> dict[str, float]:
+    """Test id -> seconds, as mutmut recorded them (run from ``mutants/``); empty if absent."""
+    try:
+        stats = json.loads(Path("mutmut-stats.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in stats.get("duration_by_test", {}).items()}

@@ -3,6 +3,7 @@
 Run from the repository root after ``mutmut run`` has generated ``mutants/``::
 
     python tests/mutmut_report.py plan                              # the names to run (below)
+    python tests/mutmut_report.py plan --pending                    # those without a result
     python tests/mutmut_report.py sample lsr.core.profile 40      # the module's sampled mutants
     python tests/mutmut_report.py summary                           # the score table, per module
     python tests/mutmut_report.py summary --sampled                 # the same, sampled mutants only
@@ -66,12 +67,17 @@ def is_sampled(module: str, count: int) -> bool:
     return module.startswith("lsr.core.") and module not in FULL and count > SAMPLE_SIZE
 
 
-def plan() -> list[str]:
-    """The mutant names (globs for whole modules) of the run described in the module doc."""
+def plan(pending: bool = False) -> list[str]:
+    """The mutant names (globs for whole modules) of the run described in the module doc;
+    with ``pending``, only those without a result yet, one by one (to resume a stopped run:
+    mutmut runs every named mutant again, a finished one too)."""
     names: list[str] = []
     for module, codes in _modules().items():
-        if is_sampled(module, len(codes)):
-            names += sample(module, SAMPLE_SIZE)
+        chosen = sample(module, SAMPLE_SIZE) if is_sampled(module, len(codes)) else sorted(codes)
+        if pending:
+            names += [name for name in chosen if codes[name] is None]
+        elif is_sampled(module, len(codes)):
+            names += chosen
         else:
             names.append(f"{module}.*")
     return names
@@ -122,7 +128,7 @@ def _row(module: str, c: Counter[str]) -> str:
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ["plan"]:
-        print(" ".join(plan()))
+        print(" ".join(plan(pending="--pending" in argv)))
     elif argv[:1] == ["sample"]:
         print(" ".join(sample(argv[1], int(argv[2]))))
     elif argv[:1] == ["summary"]:
