@@ -39,7 +39,7 @@ OWN_MODULE_ONLY: dict[str, str] = {
     "tests/core/test_outcomes_national.py": "lsr.core.outcomes_national.",
 }
 #: ``MUTANT_UNDER_TEST`` values that are mutmut's own phases, not a mutant.
-_PHASES = frozenset({"", "stats", "fail", "mutant_generation"})
+_PHASES = frozenset({"", "stats", "fail", "mutant_generation", "list_all_tests"})
 
 
 def _mutant() -> str:
