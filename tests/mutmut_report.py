@@ -47,6 +47,19 @@ EQUIVALENT: frozenset[str] = frozenset(
         "lsr.web.plan.permissions.x_can_publish__mutmut_2",
         "lsr.web.plan.permissions.x_require_edit_findings__mutmut_6",
         "lsr.web.plan.permissions.x_require_publish__mutmut_6",
+        # comparators: the mean subtracted from a column cancels in every distance, so a mean
+        # over the whole matrix (one number) gives the same distances.
+        "lsr.core.comparators.x_nearest_neighbours__mutmut_20",
+        # comparators: NaN instead of infinity on the diagonal also sorts an area after every
+        # other area at a finite distance (population features are finite).
+        "lsr.core.comparators.x_nearest_neighbours__mutmut_30",
+        # comparators: area codes are text; an array of them as objects sorts the same.
+        "lsr.core.comparators.x_nearest_neighbours__mutmut_35",
+        "lsr.core.comparators.x_nearest_neighbours__mutmut_37",
+        # delay reasons: the two sequences zipped are the same length by construction.
+        "lsr.core.delay_reason_types.xǁDelayReasonsResultǁto_dict__mutmut_10",
+        # profile: the sections are replaced with None or () before asdict and set after it.
+        "lsr.core.profile_types.xǁAreaProfileǁto_dict__mutmut_11",
     }
 )
 

@@ -82,3 +82,17 @@ def test_a_delay_reasons_result_finds_a_month_by_any_day_of_it() -> None:
     assert june is not None and june.period == date(2018, 6, 1) and june.area_days == 200
     assert july is not None and july.period == date(2018, 7, 1) and july.area_days == 20
     assert result.period(date(2018, 8, 1)) is None
+
+
+def test_changes_since_the_baseline_honour_non_default_thresholds() -> None:
+    """By hand: a rate from 10 to 12 (ratio 1.2) is little changed with the default similar
+    ratio 1.25; with a ratio of 1.1 (and no absolute margin) it has increased. The same for a
+    share 3 points up: within 5 points by default, beyond 2."""
+    from lsr.core.delay_reason_types import ValueThresholds, rate_change, share_change
+
+    assert rate_change(10.0, 12.0) == "little changed"
+    strict = ValueThresholds(rate_similar_ratio=1.1, rate_similar_abs=0.0, share_similar_points=2.0)
+    assert rate_change(10.0, 12.0, strict) == "increased"
+    assert rate_change(12.0, 10.0, strict) == "reduced"
+    assert share_change(20.0, 23.0) == "little changed"
+    assert share_change(20.0, 23.0, strict) == "increased"
