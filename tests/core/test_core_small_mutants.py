@@ -96,3 +96,21 @@ def test_changes_since_the_baseline_honour_non_default_thresholds() -> None:
     assert rate_change(12.0, 10.0, strict) == "reduced"
     assert share_change(20.0, 23.0) == "little changed"
     assert share_change(20.0, 23.0, strict) == "increased"
+
+
+def test_an_unknown_indicator_names_every_valid_id() -> None:
+    from lsr.core.indicators import INDICATORS, SUPPLEMENTARY
+
+    valid = ", ".join(ind.id for ind in (*INDICATORS, *SUPPLEMENTARY))
+    message = f"unknown indicator 'nope'; valid ids: {valid}"
+    with pytest.raises(KeyError, match=f"^{re.escape(repr(message))}$"):
+        get_indicator("nope")
+
+
+def test_a_scalar_proportion_gives_floats() -> None:
+    """Scalars in, plain floats out (value and both limits), as for every interval."""
+    from lsr.core.ci import proportion
+
+    result = proportion(3, 10)
+    assert [type(v) for v in result] == [float, float, float]
+    assert result[0] == 30.0
