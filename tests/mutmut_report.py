@@ -50,6 +50,8 @@ EQUIVALENT: frozenset[str] = frozenset(
         # comparators: the mean subtracted from a column cancels in every distance, so a mean
         # over the whole matrix (one number) gives the same distances.
         "lsr.core.comparators.x_nearest_neighbours__mutmut_20",
+        # comparators: every column is a Series on the population's index already.
+        "lsr.core.comparators.x_population_features__mutmut_6",
         # comparators: NaN instead of infinity on the diagonal also sorts an area after every
         # other area at a finite distance (population features are finite).
         "lsr.core.comparators.x_nearest_neighbours__mutmut_30",
@@ -58,6 +60,21 @@ EQUIVALENT: frozenset[str] = frozenset(
         "lsr.core.comparators.x_nearest_neighbours__mutmut_37",
         # delay reasons: the two sequences zipped are the same length by construction.
         "lsr.core.delay_reason_types.xǁDelayReasonsResultǁto_dict__mutmut_10",
+        # profile: the empty table has no rows, so "" or None as a column's value is the same
+        # (an object column either way).
+        "lsr.core.profile.x_compute_profile_table__mutmut_208",
+        # profile: pandas takes sort=None as false.
+        "lsr.core.profile.x__control_charts__mutmut_39",
+        # profile: the England column is float already; converting it again changes nothing.
+        "lsr.core.profile.x_compute_profile_table__mutmut_169",
+        # profile: a series too short for a chart gets no icon column value: NaN instead of
+        # None, which the profile reads as None (_opt_str).
+        "lsr.core.profile.x__control_charts__mutmut_69",
+        # spc: the side of a rule is read by its sign only (+2 is above, as +1).
+        "lsr.core.spc.x_xmr__mutmut_106",
+        # ci: the square root's argument is clipped at 0 first, so no invalid value arises
+        # for any count; only infinite counts (x = n = inf, not counts) would warn.
+        "lsr.core.ci.x_wilson__mutmut_19",
         # profile: the sections are replaced with None or () before asdict and set after it.
         "lsr.core.profile_types.xǁAreaProfileǁto_dict__mutmut_11",
     }
