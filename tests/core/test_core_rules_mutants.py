@@ -104,3 +104,49 @@ def test_delay_reasons_months_given_as_any_day_and_a_note_on_missing_codes() -> 
     assert p is not None
     e = p.get("E")
     assert e is not None and e.area.share is None
+
+
+def test_rate_comparison_at_its_thresholds_by_hand() -> None:
+    """Defaults: similar within 0.5 beds or a ratio of 1.25 either way (1.25 itself is
+    similar); "much" needs a ratio of 2 and 1 bed (both reached exactly here)."""
+    from lsr.core.delay_reason_types import compare_rate
+
+    assert compare_rate(5.0, 4.0) == "similar"  # ratio exactly 1.25
+    assert compare_rate(5.01, 4.0) == "higher"
+    assert compare_rate(1.0, 2.0) == "much lower"  # half, 1 bed below: both exactly reached
+    assert compare_rate(4.0, 2.0) == "much higher"
+    no_margin = ValueThresholds(rate_similar_abs=0.0)
+    assert compare_rate(0.9, 0.8, no_margin) == "similar"  # ratio 1.125 below a benchmark of 1
+    assert compare_rate(0.0, 0.0, no_margin) == "similar"  # bug fixed: equal was "lower"
+
+
+def test_a_duplicate_row_is_refused_naming_it() -> None:
+    rows = month_rows(AREA, date(2018, 6, 1), full(A=50, E=150))
+    f = frame(rows, rows[:1])
+    first = rows[0]
+    message = f"duplicate row for {AREA} June 2018 {first['breakdown']} {first['category']}"
+    with pytest.raises(ValueError, match=_exactly(message)):
+        delay_reasons(f, AREA)
+
+
+def test_a_month_without_population_has_no_adults() -> None:
+    rows = month_rows(AREA, date(2018, 6, 1), full(E=300), adults=None)
+    p = delay_reasons(frame(rows), AREA).latest
+    assert p is not None and p.area_adults is None
+    p = delay_reasons(frame(month_rows(AREA, date(2018, 6, 1), full(E=300))), AREA).latest
+    assert p is not None and p.area_adults == 100_000.0
+
+
+def test_equal_values_are_similar_even_with_a_zero_margin() -> None:
+    """Bug found by the mutation run: with a margin of 0 (allowed), equal rates or shares were
+    "lower" (0 < 0 is false and the code fell through to the "lower" branch). Scalar and
+    vectorised forms agree."""
+    from lsr.core.delay_reason_types import compare_rate, compare_share
+    from lsr.core.delay_reasons_national import compare_rate_array, compare_share_array
+
+    zero = ValueThresholds(rate_similar_abs=0.0, share_similar_points=0.0)
+    for v in (0.0, 12.5):
+        assert compare_rate(v, v, zero) == "similar"
+        assert compare_share(v, v, zero) == "similar"
+    assert compare_rate_array([0.0, 12.5], [0.0, 12.5], zero).tolist() == ["similar"] * 2
+    assert compare_share_array([0.0, 12.5], [0.0, 12.5], zero).tolist() == ["similar"] * 2
