@@ -59,6 +59,8 @@ EQUIVALENT: frozenset[str] = frozenset(
         "lsr.core.comparators.x_nearest_neighbours__mutmut_35",
         "lsr.core.comparators.x_nearest_neighbours__mutmut_37",
         # delay reasons: the two sequences zipped are the same length by construction.
+        "lsr.core.delay_reasons.x_delay_reasons__mutmut_34",
+        "lsr.core.delay_reasons.x_delay_reasons__mutmut_44",
         "lsr.core.delay_reason_types.xǁDelayReasonsResultǁto_dict__mutmut_10",
         # profile: the empty table has no rows, so "" or None as a column's value is the same
         # (an object column either way).

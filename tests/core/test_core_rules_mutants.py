@@ -122,8 +122,8 @@ def test_rate_comparison_at_its_thresholds_by_hand() -> None:
 
 def test_a_duplicate_row_is_refused_naming_it() -> None:
     rows = month_rows(AREA, date(2018, 6, 1), full(A=50, E=150))
-    f = frame(rows, rows[:1])
     first = rows[0]
+    f = frame(rows, [{**first, "days": first["days"] + 7}])  # same key, other days
     message = f"duplicate row for {AREA} June 2018 {first['breakdown']} {first['category']}"
     with pytest.raises(ValueError, match=_exactly(message)):
         delay_reasons(f, AREA)
@@ -150,3 +150,25 @@ def test_equal_values_are_similar_even_with_a_zero_margin() -> None:
         assert compare_share(v, v, zero) == "similar"
     assert compare_rate_array([0.0, 12.5], [0.0, 12.5], zero).tolist() == ["similar"] * 2
     assert compare_share_array([0.0, 12.5], [0.0, 12.5], zero).tolist() == ["similar"] * 2
+
+
+def test_thresholds_at_the_edges_of_their_valid_range() -> None:
+    """Equal similar and "much" share margins, and ratios of exactly 1, are valid settings;
+    below them the error says which rule is broken."""
+    edge = ValueThresholds(
+        share_similar_points=10.0,
+        share_much_points=10.0,
+        share_much_ratio=1.0,
+        rate_similar_ratio=1.0,
+        rate_much_ratio=1.0,
+        rate_similar_abs=0.0,
+        rate_much_abs=0.0,
+        min_days=0.0,
+    )
+    assert edge.rate_much_ratio == 1.0 and edge.share_similar_points == edge.share_much_points
+    with pytest.raises(ValueError, match=_exactly("ratios must be at least 1")):
+        ValueThresholds(rate_much_ratio=0.99)
+    with pytest.raises(
+        ValueError, match=_exactly("need 0 <= share_similar_points <= share_much_points")
+    ):
+        ValueThresholds(share_similar_points=11.0, share_much_points=10.0)
