@@ -61,6 +61,12 @@ EQUIVALENT: frozenset[str] = frozenset(
         # delay reasons: the two sequences zipped are the same length by construction.
         "lsr.core.delay_reasons.x_delay_reasons__mutmut_34",
         "lsr.core.delay_reasons.x_delay_reasons__mutmut_44",
+        "lsr.core.delay_reason_types.xǁDelayReasonsResultǁto_dict__mutmut_16",
+        # suppression: "XXiufXX" holds the same dtype kinds ("X" is none); astype(None) is
+        # float64; a zero count rounds to 0 already, (0 + b) // 2b = 0, so re-zeroing is a no-op.
+        "lsr.core.suppression.x_suppress_array__mutmut_11",
+        "lsr.core.suppression.x_suppress_array__mutmut_15",
+        "lsr.core.suppression.x_suppress_array__mutmut_50",
         "lsr.core.delay_reason_types.xǁDelayReasonsResultǁto_dict__mutmut_10",
         # profile: the empty table has no rows, so "" or None as a column's value is the same
         # (an object column either way).

@@ -112,6 +112,7 @@ def test_rate_comparison_at_its_thresholds_by_hand() -> None:
     from lsr.core.delay_reason_types import compare_rate
 
     assert compare_rate(5.0, 4.0) == "similar"  # ratio exactly 1.25
+    assert compare_rate(4.0, 5.0) == "similar"  # ratio exactly 1 / 1.25
     assert compare_rate(5.01, 4.0) == "higher"
     assert compare_rate(1.0, 2.0) == "much lower"  # half, 1 bed below: both exactly reached
     assert compare_rate(4.0, 2.0) == "much higher"
