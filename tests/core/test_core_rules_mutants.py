@@ -173,3 +173,12 @@ def test_thresholds_at_the_edges_of_their_valid_range() -> None:
         ValueError, match=_exactly("need 0 <= share_similar_points <= share_much_points")
     ):
         ValueThresholds(share_similar_points=11.0, share_much_points=10.0)
+
+
+def test_share_comparison_just_above_and_below_with_no_margin() -> None:
+    """With no similarity margin, half a point above is higher and half below is lower."""
+    from lsr.core.delay_reason_types import compare_share
+
+    no_margin = ValueThresholds(share_similar_points=0.0)
+    assert compare_share(20.5, 20.0, no_margin) == "higher"
+    assert compare_share(19.5, 20.0, no_margin) == "lower"
