@@ -62,6 +62,8 @@ EQUIVALENT: frozenset[str] = frozenset(
         "lsr.core.delay_reasons.x_delay_reasons__mutmut_34",
         "lsr.core.delay_reasons.x_delay_reasons__mutmut_44",
         "lsr.core.delay_reason_types.xǁDelayReasonsResultǁto_dict__mutmut_16",
+        # outcomes_national: the limits are float arrays already.
+        "lsr.core.outcomes_national.x__intervals__mutmut_52",
         # delay reasons: an assert after the check that both values are present.
         "lsr.core.delay_reason_types.x_compare_share__mutmut_5",
         # suppression: "XXiufXX" holds the same dtype kinds ("X" is none); astype(None) is
