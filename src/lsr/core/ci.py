@@ -284,7 +284,9 @@ def dsr_dobson(
     if np.any(std_total <= 0):
         raise ValueError("standard_populations must have a positive total")
     weights = std / std_total
-    safe_pop = np.where(pop > 0, pop, 1.0)
+    # A stratum without population has no events (checked above) and adds nothing; a missing
+    # population (NaN) stays missing, so the rate is NaN rather than counted per 1 person.
+    safe_pop = np.where((pop > 0) | np.isnan(pop), pop, 1.0)
     value = np.sum(weights * x / safe_pop, axis=-1) * multiplier
     variance = np.sum(weights**2 * x / safe_pop**2, axis=-1) * multiplier**2
     total = x.sum(axis=-1)

@@ -235,7 +235,7 @@ def compare_share(
         return NOT_COMPARED
     assert value is not None and benchmark is not None
     diff = value - benchmark
-    if abs(diff) < thresholds.share_similar_points:
+    if diff == 0 or abs(diff) < thresholds.share_similar_points:  # equal: similar, any margin
         return "similar"
     t = thresholds
     if diff > 0:
@@ -254,7 +254,7 @@ def compare_rate(
     assert value is not None and benchmark is not None
     t = thresholds
     diff = value - benchmark
-    if abs(diff) < t.rate_similar_abs:
+    if diff == 0 or abs(diff) < t.rate_similar_abs:  # equal is similar with a zero margin too
         return "similar"
     if benchmark > 0 and 1 / t.rate_similar_ratio <= value / benchmark <= t.rate_similar_ratio:
         return "similar"

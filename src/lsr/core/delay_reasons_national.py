@@ -112,7 +112,7 @@ def _share_codes(value: Floats, benchmark: Floats, t: ValueThresholds) -> Codes:
     with np.errstate(invalid="ignore", over="ignore"):
         valid = (value == value) & (benchmark == benchmark)
         diff = value - benchmark
-        similar = np.abs(diff) < t.share_similar_points
+        similar = (diff == 0) | (np.abs(diff) < t.share_similar_points)
         up = diff > 0
         much_up = (diff >= t.share_much_points) & (value >= benchmark * t.share_much_ratio)
         much_down = (-diff >= t.share_much_points) & (value * t.share_much_ratio <= benchmark)
@@ -132,8 +132,10 @@ def _rate_codes(value: Floats, benchmark: Floats, t: ValueThresholds) -> Codes:
         diff = value - benchmark
         positive = benchmark > 0
         ratio = value / np.where(positive, benchmark, 1.0)
-        similar = (np.abs(diff) < t.rate_similar_abs) | (
-            positive & (1 / t.rate_similar_ratio <= ratio) & (ratio <= t.rate_similar_ratio)
+        similar = (
+            (diff == 0)
+            | (np.abs(diff) < t.rate_similar_abs)
+            | (positive & (1 / t.rate_similar_ratio <= ratio) & (ratio <= t.rate_similar_ratio))
         )
         up = diff > 0
         much_up = (value >= benchmark * t.rate_much_ratio) & (diff >= t.rate_much_abs)

@@ -142,7 +142,10 @@ def suppress_array(
     Same rules and errors as :func:`suppress_count`, computed with numpy (used for the national
     profile, where a per-count Python call would dominate the run time)."""
     _check_policy(min_suppressed, max_suppressed, rounding_base)
-    values = np.asarray(counts, dtype=np.float64).ravel()
+    raw = np.asarray(counts)
+    if raw.dtype.kind not in "iuf":  # as suppress_count: no booleans, text or other objects
+        raise TypeError(f"counts must be numbers, got an array of {raw.dtype}")
+    values = raw.astype(np.float64).ravel()
     if not np.all(np.isfinite(values)) or np.any(values != np.floor(values)):
         raise ValueError("counts must be whole numbers")
     if np.any(values < 0):
