@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from lsr.core.delay_reason_types import compare_rate, compare_share
 from lsr.core.delay_reasons_national import compare_rate_array, compare_share_array
 from lsr.core.outcomes_national import point_from_record
@@ -105,3 +107,43 @@ def test_a_council_without_counts_does_not_stop_pooling_for_others() -> None:
     mine = table[table["area_code"] == a]
     assert mine["comparators"].tolist() == [70.0]
     assert mine["comparators_method"].iloc[0].startswith("pooled over 1 comparator council")
+
+
+def test_a_council_without_adults_has_no_rate_not_an_infinite_one() -> None:
+    """Rates per 100,000 adults need adults: 0 adults gives NaN (as the per-area ``_pool``),
+    never infinity, whatever the delayed days."""
+    from lsr.core.delay_reasons_national import _measures
+
+    days = np.array([[10.0, 0.0]])
+    present = np.ones((1, 2), dtype=bool)
+    got = _measures(days, days.sum(axis=1, keepdims=True), days, np.array([[0.0, 200_000.0]]),
+                    present, np.array([31.0]))  # fmt: skip
+    assert math.isnan(got.rate[0, 0])
+    assert got.rate[0, 1] == 0.0
+
+
+def test_nullable_numbers_read_as_floats_with_nan() -> None:
+    """Columns read from the store may be pandas' nullable types: NA becomes NaN."""
+    import pandas as pd
+
+    from lsr.core.outcomes_national import _floats
+
+    got = _floats(pd.Series([1, None, 3], dtype="Int64"))
+    assert got.dtype == np.float64 and got[0] == 1.0 and math.isnan(got[1]) and got[2] == 3.0
+
+
+def test_national_table_text_columns_are_python_objects() -> None:
+    """Text columns hold Python objects, as the per-area tables do (pandas 3 would otherwise
+    infer its own string type, and concatenating the two would change the column's type)."""
+    from lsr.core.outcomes_national import _FLOATS, NATIONAL_COLUMNS, _frame
+
+    special = {"rank", "quartile", "councils", "comparators_count", "real"}
+    columns = {
+        c: np.array([1.0]) if c in _FLOATS or c in special else np.array(["x"], dtype=object)
+        for c in NATIONAL_COLUMNS
+    }
+    columns["real"] = np.array([True])
+    frame = _frame(columns)
+    text = [c for c in NATIONAL_COLUMNS if c not in _FLOATS and c not in special]
+    assert text and all(frame[c].dtype == object for c in text)
+    assert frame["councils"].dtype == np.int64 and str(frame["rank"].dtype) == "Int64"

@@ -24,6 +24,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed"),
     pytest.mark.slow,
+    pytest.mark.browser,
 ]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]

@@ -19,6 +19,7 @@ pytestmark = [
         not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"
     ),
     pytest.mark.slow,
+    pytest.mark.browser,
 ]
 ARGS = [
     "--headless",

@@ -17,6 +17,7 @@ pytestmark = [
     pytest.mark.usefixtures("audit_purge_for_flush"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed"),
     pytest.mark.slow,
+    pytest.mark.browser,
 ]
 
 

@@ -18,6 +18,7 @@ pytestmark = [
         reason="Chromium is not installed at /usr/bin/chromium",
     ),
     pytest.mark.slow,
+    pytest.mark.browser,
 ]
 
 

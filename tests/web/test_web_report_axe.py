@@ -18,6 +18,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed"),
     pytest.mark.slow,
+    pytest.mark.browser,
     pytest.mark.django_db,
 ]
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

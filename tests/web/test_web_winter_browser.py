@@ -24,6 +24,7 @@ pytestmark = [
         not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"
     ),
     pytest.mark.slow,
+    pytest.mark.browser,
 ]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 DEMO_AREA = "E10000025"
