@@ -30,7 +30,13 @@ from typing import Any
 import pdfplumber
 import pypdf
 import pytest
-from pdf_layout import Headings, outside_text_area, squash, tables_not_printed_whole
+from pdf_layout import (
+    Headings,
+    outside_text_area,
+    pdf_tables,
+    squash,
+    tables_not_printed_whole,
+)
 from typer.testing import CliRunner
 
 from lsr.cli.main import app
@@ -149,6 +155,21 @@ def test_every_column_heading_of_every_table_is_printed(report: Path) -> None:
     assert any("Source" in table for table in parser.tables)
     missing = tables_not_printed_whole(html_text, report / "profile.pdf")
     assert not missing, f"tables whose column headings are not all printed whole: {missing}"
+
+
+def test_every_part_of_a_table_over_pages_repeats_its_headings(report: Path) -> None:
+    """A table that runs on over pages (the appendix's long series) has its column headings,
+    whole and tagged, at the top of each part: every table part of the PDF, page by page,
+    has the headings of one of the HTML's tables."""
+    html_text = (report / "profile.html").read_text(encoding="utf-8")
+    parser = Headings()
+    parser.feed(html_text)
+    wanted = {tuple(squash(h) for h in table) for table in parser.tables}
+    with pdfplumber.open(report / "profile.pdf") as pdf:
+        parts = pdf_tables(pdf)
+    assert len(parts) > len(parser.tables)  # some tables run on over pages
+    bad = [part for part in parts if tuple(squash(h) for h in part) not in wanted]
+    assert not bad, f"{len(bad)} table parts without their whole headings, first: {bad[:3]}"
 
 
 def test_pdf_is_tagged_titled_and_in_english(report: Path) -> None:
