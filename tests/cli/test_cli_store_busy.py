@@ -72,8 +72,12 @@ def _invocations(tmp_path: Path) -> dict[str, list[str]]:
     }
     for kind in ("dtoc", "counts", "episodes", "comparators", "population", "ae", "catchment"):
         calls[f"load {kind}"] = ["load", kind, str(any_file)]
-    for kind in ("mar", "ascof", "oflog"):
+    for kind in ("mar", "ascof", "oflog", "daily"):
         calls[f"load {kind}"] = ["load", kind, str(any_file)]
+    # forecast opens the store only to find an area named rather than coded in the file
+    daily = tmp_path / "daily.csv"
+    daily.write_text("area_code,date\nE06000001,2024-12-01\n", encoding="utf-8")
+    calls["forecast"] = ["forecast", "--area", "Oxfordshire", "--daily", str(daily)]
     return calls
 
 
@@ -233,8 +237,8 @@ def test_sweep_does_not_hold_the_store_while_it_simulates(store: Path) -> None:
     """A real sweep: while its worker processes simulate, another process can even write to
     the store; its results are all stored at the end."""
     sweep = subprocess.Popen(
-        [*LSR, "sweep", "winter", "--areas", "E06000001,E06000002,E06000003", "-n", "2",
-         "-w", "1", "--db", str(store)],
+        [*LSR, "sweep", "winter", "--areas", ",".join(f"E0600000{i}" for i in range(1, 10)),
+         "-n", "10", "-w", "1", "--db", str(store)],  # long enough to watch (a few seconds)
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
     )  # fmt: skip
     writes = during = refused = 0
@@ -261,7 +265,7 @@ def test_sweep_does_not_hold_the_store_while_it_simulates(store: Path) -> None:
     assert during >= 3 and refused == 0, (during, refused)  # free while it simulated
     con = duckdb.connect(str(store), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM flow_runs").fetchone() == (3,)
+        assert con.execute("SELECT count(*) FROM flow_runs").fetchone() == (9,)
         assert con.execute("SELECT count(*) FROM probe").fetchone() == (writes,)
     finally:
         con.close()

@@ -284,12 +284,7 @@ def test_throttling_is_shared_by_the_worker_processes(site: Any) -> None:
     assert b"Too many failed logins" in body
     # the right password is refused too
     assert Session(server).login("keeper", typed)[0] == 429
-    # the failures were answered by both worker processes (so the count is shared)
     log = server.text()
-    pids = set()
-    for request_id in request_ids[: LIMIT - 1]:
-        pids |= set(re.findall(rf"pid=(\d+) \S+ \S+ request_id={request_id}", log))
-    assert len(pids) == 2, pids
     assert "login locked out after 10 failed logins" in log
     # lsr unlock lists and unlocks; the right password then works
     listed = lsr("unlock", data=server.data, tmp=server.tmp)
@@ -297,6 +292,16 @@ def test_throttling_is_shared_by_the_worker_processes(site: Any) -> None:
     unlocked = lsr("unlock", "keeper", data=server.data, tmp=server.tmp)
     assert unlocked.returncode == 0 and "Unlocked account 'keeper'" in unlocked.stdout
     assert Session(server).login("keeper", typed)[0] == 302
+    # Which worker answered each failure (checked last, so that a failure here leaves no
+    # lockout behind for the module's other tests). The kernel hands each connection to
+    # whichever worker accepts first: on a loaded machine one worker may take all of them, and
+    # the count shared through the database is then not shown by this run.
+    pids = set()
+    for request_id in request_ids[: LIMIT - 1]:
+        pids |= set(re.findall(rf"pid=(\d+) \S+ \S+ request_id={request_id}", log))
+    assert pids, "no worker logged the failed logins"
+    if len(pids) < 2:
+        pytest.skip("one worker answered every failed login: sharing not exercised this run")
 
 
 def _upload_head(path: str, length: int | None, session: Session | None = None) -> bytes:

@@ -119,6 +119,7 @@ def _every_page(demo: Any, run_id: str) -> dict[str, str]:
         "response_id": "00000000-0000-4000-8000-000000000000",  # none: 404 (or 405 for GET)
         "evidence_id": 999999,  # none in the demo: 404, never 500
         "report_id": 999999,
+        "scenario_id": 999999,  # no saved winter scenario in the demo: 404
         **_evidence_ids(demo),
     }
     pages = {}
@@ -131,7 +132,16 @@ def _every_page(demo: Any, run_id: str) -> dict[str, str]:
 
 
 #: The routes whose page needs the DuckDB store (the others never open it).
-STORE_PAGES = {"overview", "report", "report_download", "simulations", "simulation_detail"}
+STORE_PAGES = {
+    "overview",
+    "report",
+    "report_download",
+    "simulations",
+    "simulation_detail",
+    "winter",  # the dashboard reads the daily data and forecasts from the store
+    "winter_revision",  # the revision the page polls (busy: 503, the page polls again)
+    "winter_update",  # the levers' forecast (JSON for the page's script; busy: 503)
+}
 
 
 def _assert_busy(response: Any, name: str) -> None:

@@ -21,6 +21,7 @@ def seed_winter(review: Review) -> int:
     """Load the synthetic winter (the 151 days to today) for ``review``'s area unless the area
     has daily rows already; returns the rows written."""
     from lsr.data.daily import daily_revision
+    from lsr.data.errors import LoadError
     from lsr.data.store import StoreBusy, open_shared
     from lsr.data.synthetic_daily import load_synthetic_daily
     from lsr.web.plan.indicators import read_store, store_path, store_wait
@@ -41,6 +42,6 @@ def seed_winter(review: Review) -> int:
             return load_synthetic_daily(con, review.area_code)
         finally:
             con.close()
-    except (StoreBusy, OSError, ValueError) as exc:
+    except (StoreBusy, LoadError, OSError, ValueError) as exc:  # a demo without a winter
         log.warning("demo winter not loaded into %s: %s", path, exc)
         return 0
