@@ -26,7 +26,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
 from pdf_layout import Headings, outside_text_area, tables_not_printed_whole
 
-pytestmark = pytest.mark.slow
+# Print layout does not depend on the database: run once, on SQLite, in CI (marker "layout").
+pytestmark = [pytest.mark.slow, pytest.mark.layout]
 
 #: Long words with no break opportunity in them, as users paste them.
 FILE_NAME = "oxfordshire_winter_discharge_to_assess_pathway_1_activity_2024-25_final_v3.xlsx"
