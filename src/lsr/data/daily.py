@@ -49,6 +49,8 @@ from lsr.data.loading import (
 from lsr.data.periods import FIRST_MONTH, last_day
 from lsr.data.reading import CsvFile
 from lsr.data.store import transaction
+from lsr.flow.area_fit import REASON_COLUMNS as MFFD_REASONS
+from lsr.flow.area_fit import REQUIRED
 
 __all__ = [
     "ALL_COLUMNS",
@@ -74,25 +76,10 @@ __all__ = [
 KIND = "daily"
 """``loads.kind`` of a daily situation file."""
 
-REQUIRED_COLUMNS: tuple[str, ...] = (
-    "area_code",
-    "date",
-    "beds_open",
-    "beds_occupied",
-    "admissions",
-    "discharges_p0",
-    "discharges_p1",
-    "discharges_p2",
-    "discharges_p3",
-    "mffd",
-)
-REASON_COLUMNS: tuple[str, ...] = (
-    "mffd_awaiting_assessment",
-    "mffd_awaiting_home_care",
-    "mffd_awaiting_step_down",
-    "mffd_awaiting_care_home",
-    "mffd_other",
-)
+#: The contract's columns, defined once with the model that reads them
+#: (:mod:`lsr.flow.area_fit`): required, then the delays by reason.
+REQUIRED_COLUMNS: tuple[str, ...] = REQUIRED
+REASON_COLUMNS: tuple[str, ...] = MFFD_REASONS
 OPTIONAL_COLUMNS: tuple[str, ...] = (
     *REASON_COLUMNS,
     "home_care_capacity",
