@@ -26,7 +26,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lsr.core.indicators import get_indicator
-from lsr.web.plan import audit, page_cache, permissions, text_rules
+from lsr.web.plan import audit, page_cache, permissions
 from lsr.web.plan.forms import (
     ActionForm,
     BoardFilterForm,
@@ -43,6 +43,7 @@ from lsr.web.plan.models import (
     StatusChange,
     rag_for,
 )
+from lsr.web.plan.uploads import describe_upload
 from lsr.web.plan.views_overview import review_for
 
 DISPLAY_FIELDS = (
@@ -507,13 +508,7 @@ def evidence_add(request: HttpRequest, action_id: int) -> HttpResponse:
         evidence.uploaded_by = request.user
         upload = form.cleaned_data.get("file")
         if upload:
-            # A file name is text like any other: control characters removed at input.
-            name = text_rules.clean_for_export(upload.name, multiline=False)
-            evidence.original_name = name[:255]
-            evidence.size = upload.size
-            evidence.content_type = settings.EVIDENCE_ALLOWED_TYPES[
-                "." + upload.name.rsplit(".", 1)[-1].lower()
-            ]
+            describe_upload(evidence, upload)
         evidence.save()
         audit.created(request.user, evidence)
     messages.success(request, "Evidence added.")

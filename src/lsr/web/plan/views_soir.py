@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lsr.web.plan import audit, excel_soir, text_rules
+from lsr.web.plan import audit, excel_soir
 from lsr.web.plan import permissions_soir as perm
 from lsr.web.plan.forms import ImportForm
 from lsr.web.plan.forms_soir import AnswerEvidenceForm, AnswerForm, RequestBuildForm, SendForm
@@ -39,6 +39,7 @@ from lsr.web.plan.models_soir import (
 )
 from lsr.web.plan.permissions import require_view_review
 from lsr.web.plan.soir_progress import completion
+from lsr.web.plan.uploads import describe_upload
 from lsr.web.plan.views_actions import _form_errors
 from lsr.web.plan.views_overview import review_for
 
@@ -391,12 +392,7 @@ def answer_evidence_add(request: HttpRequest, answer_id: int) -> HttpResponse:
         evidence.uploaded_by = request.user
         upload = form.cleaned_data.get("file")
         if upload:
-            name = text_rules.clean_for_export(upload.name, multiline=False)
-            evidence.original_name = name[:255]
-            evidence.size = upload.size
-            evidence.content_type = settings.EVIDENCE_ALLOWED_TYPES[
-                "." + upload.name.rsplit(".", 1)[-1].lower()
-            ]
+            describe_upload(evidence, upload)
         evidence.save()
         Answer.objects.filter(pk=answer.pk).update(
             version=F("version") + 1, updated_by=request.user, updated_at=timezone.now()
