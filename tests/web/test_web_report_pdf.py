@@ -68,7 +68,8 @@ def _report(review: Any, folder: Path) -> tuple[str, Path]:
     return html_text, pdf
 
 
-@pytest.mark.parametrize("attack", [False, True], ids=["demo", "long-words"])
+# The demo as it is adds nothing the demo with long words does not test (about 90 s a render).
+@pytest.mark.parametrize("attack", [True], ids=["long-words"])
 def test_progress_report_pdf_keeps_everything_on_the_page(
     demo: Any, tmp_path: Path, attack: bool
 ) -> None:
