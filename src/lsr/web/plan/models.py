@@ -255,10 +255,11 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/review-{instance.action.review_id}/action-{instance.action_id}/{filename}"
 
 
-class Evidence(models.Model):
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="evidence")
+class EvidenceFile(models.Model):
+    """What every piece of evidence keeps (an action's, a SOIR answer's): a note and/or a file
+    with its original name, type and size (lsr.web.plan.uploads), who uploaded it and when."""
+
     note = models.TextField(blank=True, validators=MULTI_LINE)
-    file = models.FileField(upload_to=evidence_path, blank=True)
     original_name = models.CharField(max_length=255, blank=True, validators=SINGLE_LINE)
     content_type = models.CharField(max_length=120, blank=True)
     size = models.PositiveIntegerField(default=0)
@@ -268,10 +269,16 @@ class Evidence(models.Model):
     )
 
     class Meta:
+        abstract = True
         ordering: ClassVar[list[str]] = ["-uploaded_at", "-id"]
 
     def __str__(self) -> str:
         return self.original_name or self.note[:60]
+
+
+class Evidence(EvidenceFile):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, blank=True)
 
 
 class Finding(models.Model):

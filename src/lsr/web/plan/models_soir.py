@@ -24,7 +24,15 @@ from django.db import models
 from django.utils import timezone
 
 from lsr.web.plan.identifiers import NO_PERSON_IDENTIFIERS
-from lsr.web.plan.models import THEMES, Action, Finding, Organisation, Review, Theme
+from lsr.web.plan.models import (
+    THEMES,
+    Action,
+    EvidenceFile,
+    Finding,
+    Organisation,
+    Review,
+    Theme,
+)
 from lsr.web.plan.text_rules import MULTI_LINE, SINGLE_LINE
 
 THEME_CHOICES = [(name, name) for name in THEMES]
@@ -189,23 +197,9 @@ def answer_evidence_path(instance: AnswerEvidence, filename: str) -> str:
     return f"evidence/soir-answer-{instance.answer_id}/{filename}"
 
 
-class AnswerEvidence(models.Model):
+class AnswerEvidence(EvidenceFile):
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence")
-    note = models.TextField(blank=True, validators=MULTI_LINE)
     file = models.FileField(upload_to=answer_evidence_path, blank=True)
-    original_name = models.CharField(max_length=255, blank=True, validators=SINGLE_LINE)
-    content_type = models.CharField(max_length=120, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    uploaded_at = models.DateTimeField(default=timezone.now)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering: ClassVar[list[str]] = ["-uploaded_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.original_name or self.note[:60]
 
     @property
     def review_id(self) -> int:
